@@ -1,0 +1,70 @@
+"""The command line: `python -m resnet_np <command>` (also installed as `resnet-np`).
+
+Each sub-command lives in resnet_np/commands/<name>.py with two functions:
+    configure(parser)  adds its arguments
+    run(args) -> int   does the work and returns the exit code
+Modules are imported only when their command runs, so `--help` stays fast.
+A UserError (a wrong flag value, a missing folder, a foreign file) prints one line and exits with status 2.
+"""
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import UserError
+
+COMMANDS = {
+    "train": "train a model (default: resnet20 on the built-in digits) and print the results table",
+    "evaluate": "evaluate a saved checkpoint or model file on its dataset",
+    "summary": "print a model's layers, output shapes, parameters and multiply-adds",
+    "gradcheck": "check every op's backward against finite differences and print the table",
+    "demo": "run a lecture demo (figures + numbers); `demo --list` describes them",
+    "bench": "benchmark training and convolution side by side with PyTorch (if installed)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong flag is one line (and exit status 2), not a usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _command_module(name):
+    return importlib.import_module(f"resnet_np.commands.{name.replace('-', '_')}")
+
+
+def build_parser(command=None):
+    """The full parser; with `command`, only that sub-command's arguments are imported and added."""
+    parser = _Parser(
+        prog="resnet_np", description="ResNet from scratch in NumPy: train, inspect, check and demo.")
+    parser.add_argument("--version", action="version", version=f"resnet_np {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            _command_module(name).configure(subparser)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((word for word in argv if word in COMMANDS), None)
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(_command_module(args.command).run(args) or 0)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per command-line sub-command: configure(parser) and run(args) -> exit code."""
