@@ -121,17 +121,31 @@ def read_npz(path):
         raise UserError(f"{path}: no such file")
     if os.path.isdir(path):
         raise UserError(f"{path}: is a folder, expected an .npz file")
+    if os.path.getsize(path) == 0:
+        raise UserError(f"{path}: is empty (0 bytes), expected an .npz file")
+    unreadable = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except AttributeError:  # np.load returned a plain array (an .npy file), which has no context manager
-        raise UserError(f"{path}: is a single .npy array, not an .npz archive") from None
-    except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise UserError(f"{path}: not an .npz archive, or holds pickled objects (refused: pickle can run code)") from None
-        raise UserError(f"{path}: corrupt .npz file ({error})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
-        raise UserError(f"{path}: cannot read it as an .npz file ({type(error).__name__}: {error})") from None
+        archive = np.load(path, allow_pickle=False)
+    except ValueError:  # neither zip nor .npy: numpy would try pickle, which allow_pickle=False refuses
+        raise UserError(f"{path}: not an .npz archive (an .npz file is a zip archive of .npy arrays)") from None
+    except unreadable as error:
+        raise UserError(f"{path}: corrupt .npz file ({type(error).__name__}: {error})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise UserError(f"{path}: is a single .npy array, not an .npz archive")
+    with archive:
+        arrays = {}
+        for name in archive.files:
+            try:
+                arrays[name] = archive[name]
+            except ValueError as error:
+                if "allow_pickle" in str(error):
+                    raise UserError(
+                        f"{path}: '{name}' is a pickled object array; refused (unpickling can run code)"
+                    ) from None
+                raise UserError(f"{path}: corrupt .npz file ('{name}': {error})") from None
+            except unreadable as error:
+                raise UserError(f"{path}: corrupt .npz file ('{name}': {type(error).__name__}: {error})") from None
+    return arrays
 
 
 def _text_record(arrays, key, path):

@@ -66,7 +66,7 @@ class Adam(Optimizer):
             exp_avg_sq += (1 - beta2) * (grad * grad)
             step_size = lr / (1 - beta1**t)
             denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**t)
-            denominator += 2 * eps
+            denominator += eps
             param.data -= step_size * (exp_avg / denominator)
         self.step_count = t
 

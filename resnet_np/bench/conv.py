@@ -1,0 +1,89 @@
+"""Convolution benchmark: conv2d forward and forward+backward, ours vs torch.nn.functional.conv2d.
+
+Shapes: the three 3x3 layers of CIFAR ResNet-20 at batch 128 and the ResNet-18 stem (7x7/2 on 224x224, batch 8).
+GFLOP/s counts 2 * multiply-adds: forward = 1 GEMM, forward+backward = 3 GEMMs (out, dW, dX).
+"""
+
+import numpy as np
+
+from .. import functional as F
+from .machine import torch_or_none
+from .timing import first_call_time, format_table, median_time
+
+# name, x shape, w shape, stride, padding
+CONV_SHAPES = [
+    ("32x32 16->16 3x3", (128, 16, 32, 32), (16, 16, 3, 3), 1, 1),
+    ("16x16 32->32 3x3", (128, 32, 16, 16), (32, 32, 3, 3), 1, 1),
+    ("8x8 64->64 3x3", (128, 64, 8, 8), (64, 64, 3, 3), 1, 1),
+    ("stem 224 3->64 7x7/2", (8, 3, 224, 224), (64, 3, 7, 7), 2, 3),
+]
+
+
+def multiply_adds(x_shape, w_shape, stride, padding):
+    n, _, h, w = x_shape
+    k, c, kh, kw = w_shape
+    out_h = F.conv_output_size(h, kh, stride, padding)
+    out_w = F.conv_output_size(w, kw, stride, padding)
+    return n * k * c * kh * kw * out_h * out_w
+
+
+def _ours(x, w, stride, padding, backward):
+    def run():
+        out, cache = F.conv2d_forward(x, w, None, stride, padding)
+        if backward:
+            F.conv2d_backward(out, cache)
+
+    return run
+
+
+def _theirs(torch, x, w, stride, padding, backward):
+    tx = torch.from_numpy(x).requires_grad_(backward)
+    tw = torch.from_numpy(w).requires_grad_(backward)
+
+    def run():
+        if backward:
+            out = torch.nn.functional.conv2d(tx, tw, None, stride, padding)
+            out.backward(out.detach())
+        else:
+            with torch.no_grad():
+                torch.nn.functional.conv2d(tx, tw, None, stride, padding)
+
+    return run
+
+
+def compile_times():
+    """First call of each kernel signature in this process: JIT compile, or loading Numba's on-disk cache."""
+    x32 = np.ones((1, 1, 4, 4), np.float32)
+    x64 = np.ones((1, 1, 4, 4), np.float64)
+    total = 0.0
+    for x in (x32, x64):
+        total += first_call_time(lambda x=x: F.col2im(F.im2col(x, 3, 3, 1, 1), x.shape, 3, 3, 1, 1))
+    return total
+
+
+def run(dtypes=("float32", "float64"), repeats=5, shapes=None):
+    """Time every shape and dtype; returns (rows, table text)."""
+    torch = torch_or_none()
+    first_call = compile_times()
+    rows = []
+    for dtype in dtypes:
+        for name, x_shape, w_shape, stride, padding in shapes or CONV_SHAPES:
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal(x_shape).astype(dtype)
+            w = (rng.standard_normal(w_shape) * 0.1).astype(dtype)
+            flops = 2 * multiply_adds(x_shape, w_shape, stride, padding)
+            for backward, gemms in ((False, 1), (True, 3)):
+                ours = median_time(_ours(x, w, stride, padding, backward), repeats)
+                theirs = median_time(_theirs(torch, x, w, stride, padding, backward), repeats) if torch else None
+                rows.append({
+                    "layer": name, "dtype": dtype, "pass": "fwd+bwd" if backward else "fwd",
+                    "ours_ms": ours * 1e3, "torch_ms": theirs * 1e3 if theirs else None,
+                    "ratio": ours / theirs if theirs else None, "gflops": gemms * flops / ours / 1e9,
+                })
+    header = ["layer", "dtype", "pass", "ours ms", "torch ms", "ours/torch", "ours GFLOP/s"]
+    table = format_table(header, [
+        [r["layer"], r["dtype"], r["pass"], f"{r['ours_ms']:.1f}",
+         "-" if r["torch_ms"] is None else f"{r['torch_ms']:.1f}",
+         "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", f"{r['gflops']:.0f}"] for r in rows])
+    table += f"\n\nfirst call of the im2col/col2im kernels (compile or cache load): {first_call:.2f} s"
+    return rows, table

@@ -1,0 +1,34 @@
+"""Timing helpers: warm up, then take the median of repeated runs (robust to a noisy neighbour)."""
+
+import time
+
+import numpy as np
+
+
+def median_time(function, repeats=5, warmup=1, min_total=0.0):
+    """Median wall time of function() in seconds, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        function()
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeats or time.perf_counter() - start < min_total:
+        begin = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - begin)
+    return float(np.median(times))
+
+
+def first_call_time(function):
+    """Wall time of one call: for a first call, this includes JIT compilation or loading the cache."""
+    begin = time.perf_counter()
+    function()
+    return time.perf_counter() - begin
+
+
+def format_table(header, rows):
+    """Plain-text table with right-aligned numbers."""
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
+    lines = ["  ".join(str(h).rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
