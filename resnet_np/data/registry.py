@@ -43,8 +43,7 @@ def load_dataset(name, data_dir=None, image_size=None, dtype=np.float32, seed=0,
     unknown = sorted(set(kw) - set(_OPTIONS[name]))
     if unknown:
         raise TypeError(
-            f"load_dataset({name!r}): unexpected option(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(_OPTIONS[name])}"
+            f"load_dataset({name!r}): unexpected option(s) {', '.join(unknown)}; valid: {', '.join(_OPTIONS[name])}"
         )
     dtype = check_float_dtype(dtype, "load_dataset")
     resize_mode = kw.pop("resize_mode", "bilinear")

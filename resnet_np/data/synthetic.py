@@ -68,8 +68,13 @@ def make_synthetic(
     dtype = check_float_dtype(dtype, "make_synthetic")
     if not 0 <= difficulty <= 1:
         raise ValueError(f"make_synthetic: difficulty must lie in [0, 1], got {difficulty!r}")
-    for name, value, low in [("n_train", n_train, 1), ("n_test", n_test, 1), ("num_classes", num_classes, 2),
-                             ("image_size", image_size, 4), ("channels", channels, 1)]:
+    for name, value, low in [
+        ("n_train", n_train, 1),
+        ("n_test", n_test, 1),
+        ("num_classes", num_classes, 2),
+        ("image_size", image_size, 4),
+        ("channels", channels, 1),
+    ]:
         if isinstance(value, bool) or int(value) != value or value < low:
             raise ValueError(f"make_synthetic: {name} must be an integer >= {low}, got {value!r}")
     templates = make_templates(num_classes, channels, image_size, np.random.default_rng([seed, 0]))
