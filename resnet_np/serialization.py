@@ -100,6 +100,8 @@ def save_checkpoint(path, model, meta=None, **sections):
     arrays = _header(CHECKPOINT_FORMAT, architecture, "save_checkpoint")
     arrays[META_KEY] = _json_record({} if meta is None else meta, "save_checkpoint: meta")
     for section, state in {MODEL_SECTION: model.state_dict(), **sections}.items():
+        if "/" in section or section.startswith("__"):
+            raise ValueError(f"save_checkpoint: section name '{section}' must not contain '/' or start with '__'")
         if not isinstance(state, dict):
             raise TypeError(f"save_checkpoint: section '{section}' must be a dict str -> array, got {type(state)}")
         for name, array in state.items():
@@ -111,8 +113,10 @@ def save_checkpoint(path, model, meta=None, **sections):
 # ---- reading ---------------------------------------------------------------------------------------------
 
 
-def read_npz(path):
-    """Read every array of an .npz file into a dict, with np.load(allow_pickle=False).
+def read_npz(path, names=None):
+    """Read the arrays of an .npz file into a dict, with np.load(allow_pickle=False).
+
+    names: read only these entries (those present), e.g. the small records; None reads every array.
 
     Raises UserError naming the file when it is missing, not an .npz archive, corrupt, or holds a pickled
     object array (refused: unpickling can run code).
@@ -134,7 +138,8 @@ def read_npz(path):
         raise UserError(f"{path}: is a single .npy array, not an .npz archive")
     with archive:
         arrays = {}
-        for name in archive.files:
+        wanted = set(archive.files) if names is None else set(names)
+        for name in [name for name in archive.files if name in wanted]:
             try:
                 arrays[name] = archive[name]
             except ValueError as error:
@@ -175,53 +180,29 @@ def _check_format(arrays, path, accepted):
 
 
 def _build_model(architecture, state, path, dtype):
-    """get_model(**architecture), then load_state_dict(state, strict=True); problems become UserError."""
-    from resnet_np.models import get_model, list_models
+    """get_model(**architecture), then load_state_dict(state, strict=True); problems become UserError.
+
+    dtype (optional) replaces the architecture's "dtype"; load_state_dict casts the weights to it.
+    """
+    from resnet_np.models import get_model
+    from resnet_np.nn.init import as_dtype
 
     if not isinstance(architecture, dict) or not isinstance(architecture.get("name"), str):
         raise UserError(f"{path}: the '{ARCHITECTURE_KEY}' record must be a JSON object with a 'name'")
-    if architecture["name"] not in list_models():
-        raise UserError(
-            f"{path}: unknown architecture '{architecture['name']}' (known: {', '.join(list_models())})"
-        )
-    saved_dtype = _float_dtype(state)
-    target_dtype = np.dtype(dtype) if dtype is not None else saved_dtype
-    if target_dtype is not None and target_dtype.kind != "f":
-        raise ValueError(f"load: dtype must be a floating-point type, got {target_dtype}")
-    kwargs = {key: value for key, value in architecture.items() if key != "name"}
-    if target_dtype is not None and "dtype" in kwargs:
-        kwargs["dtype"] = target_dtype.name
+    options = {key: value for key, value in architecture.items() if key != "name"}
+    if dtype is not None:
+        options["dtype"] = as_dtype(dtype, "load").name  # a bad dtype is the caller's ValueError, not the file's
     try:
-        model = get_model(architecture["name"], **kwargs)
+        model = get_model(architecture["name"], **options)
+    except UserError as error:  # unknown model name or option
+        raise UserError(f"{path}: {error}") from None
     except (TypeError, ValueError) as error:
-        raise UserError(f"{path}: cannot build architecture {architecture} ({error})") from None
-    if target_dtype is not None:
-        state = {name: array.astype(target_dtype) if array.dtype.kind == "f" else array
-                 for name, array in state.items()}
-        if "dtype" not in kwargs:
-            model = _cast_model(model, target_dtype)
+        raise UserError(f"{path}: cannot build the architecture it records, {architecture} ({error})") from None
     try:
         model.load_state_dict(state, strict=True)
-    except (KeyError, ValueError) as error:
+    except (TypeError, ValueError) as error:
         raise UserError(f"{path}: the weights do not fit architecture '{architecture['name']}' ({error})") from None
     model.eval()
-    return model
-
-
-def _float_dtype(state):
-    """The floating dtype of the saved weights (None if there are none)."""
-    dtypes = {array.dtype for array in state.values() if array.dtype.kind == "f"}
-    if len(dtypes) > 1:
-        return np.result_type(*dtypes)
-    return dtypes.pop() if dtypes else None
-
-
-def _cast_model(model, dtype):
-    """Models built without a dtype argument: cast parameters and buffers in place via the model's API."""
-    to = getattr(model, "to", None) or getattr(model, "astype", None)
-    if to is not None:
-        result = to(dtype)
-        return model if result is None else result
     return model
 
 
@@ -233,7 +214,7 @@ def _section(arrays, section):
 def load(path, dtype=None):
     """Rebuild a model saved by save() (or the model of a checkpoint), in eval mode.
 
-    dtype: None keeps the saved dtype; np.float32 / np.float64 converts the weights on load.
+    dtype: None keeps the saved dtype; "float32" / "float64" (or np.float32 / np.float64) converts on load.
     Raises UserError naming the file for a missing, corrupt, foreign or incompatible file.
     """
     arrays = read_npz(path)
@@ -250,8 +231,9 @@ def read_model_info(path):
     """The records of a model or checkpoint file without building the model.
 
     Returns {"format": ..., "version": ..., "architecture": {...}, "extra": {...} or "meta": {...}}.
+    Only these small records are read, not the weights.
     """
-    arrays = read_npz(path)
+    arrays = read_npz(path, names=(FORMAT_KEY, VERSION_KEY, ARCHITECTURE_KEY, EXTRA_KEY, META_KEY))
     file_format = _check_format(arrays, path, (MODEL_FORMAT, CHECKPOINT_FORMAT))
     info = {
         "format": file_format,
@@ -295,7 +277,7 @@ def load_checkpoint(path, model=None, dtype=None):
     else:
         try:
             model.load_state_dict(state, strict=True)
-        except (KeyError, ValueError) as error:
+        except (TypeError, ValueError) as error:
             raise UserError(f"{path}: the checkpoint's weights do not fit this model ({error})") from None
     return Checkpoint(model=model, meta=meta, sections=sections, architecture=architecture,
                       version=_text_record(arrays, VERSION_KEY, path))

@@ -9,14 +9,14 @@ import pytest
 import resnet_np
 from resnet_np.atomic import atomic_path, atomic_write, save_npz_atomic
 from resnet_np.errors import UserError
+from resnet_np.models import get_model
 from resnet_np.serialization import load, load_checkpoint, read_model_info, read_npz, save, save_checkpoint
 
-TINY = {"name": "resnet20", "num_classes": 7, "in_channels": 1}  # replaced below once the models exist
+# A tiny CIFAR-style net with non-default options, to check they all survive a round trip.
+TINY = {"name": "cifar_resnet", "depth": 8, "widths": [2, 4, 8], "num_classes": 7, "in_channels": 1, "shortcut": "B"}
 
 
 def make_model(name="resnet20", dtype=np.float64, seed=0, **kwargs):
-    from resnet_np.models import get_model
-
     model = get_model(name, **kwargs, dtype=dtype)
     randomise(model, seed)
     return model
@@ -334,7 +334,7 @@ def test_unknown_architecture_name(tmp_path):
     arrays = read_npz(path)
     arrays["__architecture__"] = np.array(json.dumps({"name": "resnet9000"}))
     save_npz_atomic(path, arrays)
-    assert_user_error(path, "unknown architecture 'resnet9000'", "resnet20")
+    assert_user_error(path, "unknown model 'resnet9000'", "resnet20")
 
 
 def test_architecture_record_that_is_not_json(tmp_path):
@@ -352,3 +352,24 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path):
     save_npz_atomic(path, arrays)
     assert_user_error(path, "do not fit", "fc.bias")
 
+
+
+def test_extra_that_is_not_json_is_refused_before_writing(tmp_path):
+    with pytest.raises(TypeError, match="extra must be JSON-serialisable"):
+        save(make_model(**TINY), tmp_path / "m.npz", extra={"array": np.zeros(2)})
+    assert folder_listing(tmp_path) == []
+
+
+def test_load_refuses_an_unsupported_dtype(tmp_path):
+    save(make_model(**TINY), tmp_path / "m.npz")
+    with pytest.raises(ValueError, match="float16"):
+        load(tmp_path / "m.npz", dtype="float16")
+
+
+def test_read_npz_can_read_only_some_entries(tmp_path):
+    path = tmp_path / "m.npz"
+    evil = np.empty(1, dtype=object)
+    np.savez(path, small=np.arange(3), payload=evil)  # the pickled entry is never touched
+    assert set(read_npz(path, names=["small", "absent"])) == {"small"}
+    with pytest.raises(UserError, match="'payload' is a pickled object array"):
+        read_npz(path)
