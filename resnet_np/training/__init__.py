@@ -1,0 +1,63 @@
+"""Training: the epoch loop, checkpoints that resume exactly, and the results of a run.
+
+    from resnet_np.training import TrainConfig, fit
+    result = fit(TrainConfig(epochs=15))       # resnet20 on the built-in digits
+    print(result.table)                        # Markdown results table; files in result.out_dir
+
+    # or by hand, with your own model, optimiser and data:
+    trainer = Trainer(model, optimizer, DataLoader(x, y, 64, shuffle=True, seed=0), x_test, y_test,
+                      schedule=schedule, epochs=10, out_dir="runs/mine")
+    history = trainer.fit()
+"""
+
+from resnet_np.training.builders import (
+    build_augmentation,
+    build_dataset,
+    build_model,
+    build_optimizer,
+    build_schedule,
+    build_train_loader,
+)
+from resnet_np.training.config import DATASET_DEFAULTS, TrainConfig
+from resnet_np.training.evaluation import Evaluation, count_parameters, evaluate
+from resnet_np.training.history import COLUMNS, History
+from resnet_np.training.results import format_results_table, plot_history, result_row, write_results
+from resnet_np.training.run import RunResult, fit, read_training_meta, resolve_checkpoint
+from resnet_np.training.threads import limit_threads
+from resnet_np.training.trainer import (
+    BEST_CHECKPOINT,
+    CHECKPOINT_KIND,
+    LAST_CHECKPOINT,
+    Trainer,
+    TrainingDiverged,
+)
+
+__all__ = [
+    "BEST_CHECKPOINT",
+    "CHECKPOINT_KIND",
+    "COLUMNS",
+    "DATASET_DEFAULTS",
+    "Evaluation",
+    "History",
+    "LAST_CHECKPOINT",
+    "RunResult",
+    "TrainConfig",
+    "Trainer",
+    "TrainingDiverged",
+    "build_augmentation",
+    "build_dataset",
+    "build_model",
+    "build_optimizer",
+    "build_schedule",
+    "build_train_loader",
+    "count_parameters",
+    "evaluate",
+    "fit",
+    "limit_threads",
+    "format_results_table",
+    "plot_history",
+    "read_training_meta",
+    "resolve_checkpoint",
+    "result_row",
+    "write_results",
+]
