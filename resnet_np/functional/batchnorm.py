@@ -14,13 +14,19 @@ Backward, with g = dout:
     training:  dx = gamma / sqrt(var + eps) * (g - dbeta / M - x_hat * dgamma / M)
                (the last two terms are there because mean and var depend on every x of the channel)
     eval:      dx = gamma / sqrt(var + eps) * g      (mean and var are constants)
+
+batchnorm2d_forward_reference / batchnorm2d_backward_reference below are the formulas above in NumPy: read those.
+batchnorm2d_forward / batchnorm2d_backward compute the same with the fused Numba kernels of batchnorm_kernels.py
+(a few passes over memory instead of ~10) when the backend is "numba" (see im2col.get_backend), else the reference.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
+from . import batchnorm_kernels
 from ._validation import require_float, require_ndim, require_same_dtype, require_shape
+from .im2col import get_backend
 
 _CHANNEL_AXES = (0, 2, 3)  # everything but the channel axis
 
@@ -36,11 +42,8 @@ def _per_channel(vector):
     return vector.reshape(1, -1, 1, 1)
 
 
-def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
-    """x (N, C, H, W); gamma, beta, running_mean, running_var (C,) -> out (N, C, H, W).
-
-    In training, running_mean and running_var are updated in place (exactly as PyTorch does).
-    """
+def _check_forward(x, gamma, beta, running_mean, running_var, training):
+    """Validate the forward's arguments (one ValueError naming the argument); return x as an array."""
     x = require_ndim("batchnorm2d", "x", x, 4, "(N, C, H, W)")
     require_float("batchnorm2d", "x", x)
     channels = x.shape[1]
@@ -49,17 +52,71 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
         require_shape("batchnorm2d", name, vector, (channels,))
     require_same_dtype("batchnorm2d", "x", x, gamma=gamma, beta=beta)
 
+    if training and x.shape[0] * x.shape[2] * x.shape[3] < 2:
+        raise ValueError(f"batchnorm2d: training needs more than one value per channel, got x shape {x.shape}")
+    return x
+
+
+def _update_running(running_mean, running_var, mean, var, momentum, count):
+    running_mean *= 1 - momentum
+    running_mean += momentum * mean
+    running_var *= 1 - momentum
+    running_var += momentum * var * (count / (count - 1))  # the running variance is the unbiased estimate
+
+
+def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
+    """x (N, C, H, W); gamma, beta, running_mean, running_var (C,) -> out (N, C, H, W).
+
+    In training, running_mean and running_var are updated in place (exactly as PyTorch does).
+    """
+    if get_backend() != "numba":
+        return batchnorm2d_forward_reference(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+    x = np.ascontiguousarray(_check_forward(x, gamma, beta, running_mean, running_var, training))
+    if training:
+        mean64 = np.empty(x.shape[1])
+        var64 = np.empty(x.shape[1])
+        batchnorm_kernels.channel_statistics(x, mean64, var64)
+        mean, var = mean64.astype(x.dtype), var64.astype(x.dtype)
+        _update_running(running_mean, running_var, mean, var, momentum, x.size // x.shape[1])
+    else:
+        mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+    inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+    x_hat, out = np.empty_like(x), np.empty_like(x)
+    batchnorm_kernels.normalize(x, mean, inv_std, np.ascontiguousarray(gamma), np.ascontiguousarray(beta), x_hat,
+                                out)
+    return out, BatchNorm2dCache(x_hat, gamma, inv_std, training)
+
+
+def batchnorm2d_backward(dout, cache):
+    """dout (N, C, H, W) -> (dx (N, C, H, W), dgamma (C,), dbeta (C,))."""
+    dout = np.asarray(dout)
+    if get_backend() != "numba" or dout.dtype != cache.x_hat.dtype:  # mixed dtypes: NumPy's type promotion
+        return batchnorm2d_backward_reference(dout, cache)
+    require_shape("batchnorm2d_backward", "dout", dout, cache.x_hat.shape)
+    dout = np.ascontiguousarray(dout)
+    dbeta64, dgamma64 = np.empty(dout.shape[1]), np.empty(dout.shape[1])
+    batchnorm_kernels.gradient_sums(dout, cache.x_hat, dbeta64, dgamma64)
+    dbeta, dgamma = dbeta64.astype(dout.dtype), dgamma64.astype(dout.dtype)
+    scale = cache.gamma * cache.inv_std
+    if not cache.training:
+        return dout * _per_channel(scale), dgamma, dbeta
+    count = dout.size // dout.shape[1]
+    dx = np.empty_like(dout)
+    batchnorm_kernels.input_gradient(dout, cache.x_hat, scale, (dbeta64 / count).astype(dout.dtype),
+                                     (dgamma64 / count).astype(dout.dtype), dx)
+    return dx, dgamma, dbeta
+
+
+def batchnorm2d_forward_reference(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
+                                  eps=1e-5):
+    """The NumPy reference of batchnorm2d_forward: same arguments, same results (up to rounding)."""
+    x = _check_forward(x, gamma, beta, running_mean, running_var, training)
     if training:
         count = x.shape[0] * x.shape[2] * x.shape[3]
-        if count < 2:
-            raise ValueError(f"batchnorm2d: training needs more than one value per channel, got x shape {x.shape}")
         mean = x.mean(axis=_CHANNEL_AXES)
         centered = x - _per_channel(mean)
         var = np.mean(centered * centered, axis=_CHANNEL_AXES)
-        running_mean *= 1 - momentum
-        running_mean += momentum * mean
-        running_var *= 1 - momentum
-        running_var += momentum * var * (count / (count - 1))
+        _update_running(running_mean, running_var, mean, var, momentum, count)
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
         centered = x - _per_channel(mean)
@@ -69,8 +126,8 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
     return out, BatchNorm2dCache(x_hat, gamma, inv_std, training)
 
 
-def batchnorm2d_backward(dout, cache):
-    """dout (N, C, H, W) -> (dx (N, C, H, W), dgamma (C,), dbeta (C,))."""
+def batchnorm2d_backward_reference(dout, cache):
+    """The NumPy reference of batchnorm2d_backward."""
     require_shape("batchnorm2d_backward", "dout", dout, cache.x_hat.shape)
     dbeta = dout.sum(axis=_CHANNEL_AXES)
     dgamma = (dout * cache.x_hat).sum(axis=_CHANNEL_AXES)

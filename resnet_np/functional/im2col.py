@@ -15,7 +15,7 @@ dL/dx = col2im(dL/dcols).
 
 Two implementations with identical results:
 - `im2col_reference` / `col2im_reference`: vectorised NumPy, a loop over the kh*kw kernel offsets; read these.
-- Numba kernels in kernels.py: scalar loops compiled to machine code, parallel over the batch; used for speed.
+- Numba kernels in kernels.py: scalar loops compiled to machine code (one pass over memory); used for speed.
 `im2col` / `col2im` pick one according to `get_backend()`.
 """
 
@@ -159,6 +159,6 @@ def col2im(cols, x_shape, kh, kw, stride=1, padding=0):
     _check_cols_shape(cols, x_shape, kh, kw, out_h, out_w)
     if _backend == "numpy":
         return np.ascontiguousarray(col2im_reference(cols, x_shape, kh, kw, (stride_h, stride_w), (pad_h, pad_w)))
-    dx = np.zeros(x_shape, dtype=cols.dtype)
+    dx = np.empty(x_shape, dtype=cols.dtype)  # the kernel zeroes each plane before adding into it
     kernels.col2im_kernel(np.ascontiguousarray(cols), kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx)
     return dx

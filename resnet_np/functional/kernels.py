@@ -4,24 +4,31 @@ They are plain Python loops over scalars, which Numba compiles to machine code (
 code on disk between runs). With NUMBA_DISABLE_JIT=1, or without Numba installed, they run as ordinary Python:
 correct but slow, so `im2col.py` then prefers the vectorised NumPy reference for real work.
 
-The work is split over the batch only (`prange` over n): every image writes to its own columns in im2col and to its
-own slice of dx in col2im, so col2im's `+=` can never race between threads.
+Why serial (no `parallel=True`): both loops only move memory, and the matrix products next to them already use
+every core through OpenBLAS. On a 2-core machine, Numba's parallel threads and OpenBLAS's worker threads (which
+keep spinning for a while after each product) fight over the cores: a parallel kernel ran at half speed right
+after a product, and a whole conv layer became slower than the NumPy reference. A serial kernel also has no
+thread start-up cost on tiny inputs (gradient checks) and compiles several times faster.
 
 Column layout (see im2col.py): cols[row, column] with
     row    = (c * kh + i) * kw + j            (channel, kernel row, kernel column)
     column = (n * out_h + oh) * out_w + ow    (image, output row, output column)
 and the input pixel read by that entry is x[n, c, oh * stride - padding + i, ow * stride - padding + j].
+For each kernel offset (i, j) the output columns ow whose pixel lies inside the image form one range
+[ow_first, ow_stop) (see _inside); outside it the entry is padding. Splitting the loop there removes the bounds
+test from the innermost loop, and indexing with unsigned integers (uintp) spares Numba the check for negative
+indices (Python's x[-1]) on every element: together, measured 1.3-2x faster than a loop with an `if` inside.
 """
 
 import os
 
 try:
-    from numba import njit, prange
+    from numba import njit, uintp
 
     NUMBA_AVAILABLE = True
 except ImportError:  # pragma: no cover - numba is a requirement, but keep the library importable without it
     NUMBA_AVAILABLE = False
-    prange = range
+    uintp = int
 
     def njit(*args, **kwargs):
         if len(args) == 1 and callable(args[0]):
@@ -34,49 +41,70 @@ def jit_enabled():
     return NUMBA_AVAILABLE and os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
+def _inside(offset, stride, pad, size, out_size):
+    """[first, stop): the outputs o with 0 <= o * stride - pad + offset < size (the rest read the padding)."""
+    first = 0
+    if pad - offset > 0:
+        first = (pad - offset + stride - 1) // stride
+    stop = 0
+    if size - 1 + pad - offset >= 0:
+        stop = (size - 1 + pad - offset) // stride + 1
+    stop = min(stop, out_size)
+    return min(first, stop), stop
+
+
+@njit(cache=True)
 def im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, cols):
     """Fill cols (C*kh*kw, N*out_h*out_w) from x (N, C, H, W); positions in the zero padding get 0."""
     n_images, channels, height, width = x.shape
-    for n in prange(n_images):
+    for n in range(n_images):
         for c in range(channels):
+            plane = x[n, c]
             for i in range(kh):
                 for j in range(kw):
-                    row = (c * kh + i) * kw + j
+                    cols_row = cols[(c * kh + i) * kw + j]
+                    ow_first, ow_stop = _inside(j, stride_w, pad_w, width, out_w)
                     for oh in range(out_h):
                         h = oh * stride_h - pad_h + i
                         column = (n * out_h + oh) * out_w
                         if h < 0 or h >= height:
                             for ow in range(out_w):
-                                cols[row, column + ow] = 0
-                        else:
-                            for ow in range(out_w):
-                                w = ow * stride_w - pad_w + j
-                                if 0 <= w < width:
-                                    cols[row, column + ow] = x[n, c, h, w]
-                                else:
-                                    cols[row, column + ow] = 0
+                                cols_row[uintp(column + ow)] = 0
+                            continue
+                        x_row = plane[h]
+                        for ow in range(ow_first):
+                            cols_row[uintp(column + ow)] = 0
+                        first_pixel = uintp(ow_first * stride_w + j - pad_w)
+                        for k in range(uintp(ow_stop - ow_first)):
+                            cols_row[uintp(column + ow_first) + k] = x_row[first_pixel + k * uintp(stride_w)]
+                        for ow in range(ow_stop, out_w):
+                            cols_row[uintp(column + ow)] = 0
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx):
-    """Add every entry of cols back onto the pixel it was copied from (the adjoint of im2col).
+    """Write into dx (N, C, H, W) the sum, for every pixel, of the cols entries copied from it (im2col's adjoint).
 
-    dx (N, C, H, W) must start at zero. Overlapping windows read a pixel more than once, so its gradient is the
-    sum of all those reads: hence `+=`, not `=`. Entries that came from the padding are dropped.
+    Overlapping windows read a pixel more than once, so its gradient is the sum of all those reads: hence `+=`
+    (onto a plane set to zero first; dx's previous content is ignored). Entries that came from the padding are
+    dropped.
     """
     n_images, channels, height, width = dx.shape
-    for n in prange(n_images):
+    for n in range(n_images):
         for c in range(channels):
+            plane = dx[n, c]
+            plane[:, :] = 0
             for i in range(kh):
                 for j in range(kw):
-                    row = (c * kh + i) * kw + j
+                    cols_row = cols[(c * kh + i) * kw + j]
+                    ow_first, ow_stop = _inside(j, stride_w, pad_w, width, out_w)
+                    first_pixel = uintp(ow_first * stride_w + j - pad_w)
                     for oh in range(out_h):
                         h = oh * stride_h - pad_h + i
                         if h < 0 or h >= height:
                             continue
-                        column = (n * out_h + oh) * out_w
-                        for ow in range(out_w):
-                            w = ow * stride_w - pad_w + j
-                            if 0 <= w < width:
-                                dx[n, c, h, w] += cols[row, column + ow]
+                        dx_row = plane[h]
+                        first_column = uintp((n * out_h + oh) * out_w + ow_first)
+                        for k in range(uintp(ow_stop - ow_first)):
+                            dx_row[first_pixel + k * uintp(stride_w)] += cols_row[first_column + k]

@@ -1,0 +1,70 @@
+"""`python -m resnet_np bench`: our speed beside PyTorch's (if installed) in one process, as ratios.
+
+Prints the machine, the headline training/inference timings, the 3x3 conv layers, the scaling table, the peak
+memory of a training step and Numba's start-up time; writes the scaling plot (PNG). `--quick`: tiny sizes, a
+smoke run in seconds (its numbers mean nothing).
+"""
+
+import os
+
+from ..errors import UserError
+
+
+def configure(parser):
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: checks that it runs")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement (median; default 5)")
+    parser.add_argument("--plot", metavar="PNG", default="bench_scaling.png",
+                        help="where to write the scaling plot (default bench_scaling.png; '' for none)")
+    parser.add_argument("--skip", action="append", default=[], choices=["conv", "scaling", "memory", "startup"],
+                        help="leave out a section (repeatable)")
+
+
+def _megabytes(value):
+    return "-" if value is None else f"{value / 2**20:.0f} MiB"
+
+
+def run(args):
+    from ..bench import conv, machine, models, process
+
+    if args.repeats < 1:
+        raise UserError(f"--repeats must be at least 1, got {args.repeats}")
+    if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+        raise UserError(f"--plot: folder {os.path.dirname(os.path.abspath(args.plot))} does not exist")
+    print(machine.describe(), end="\n\n", flush=True)
+
+    print("Models (train step = forward + backward + SGD; forward = eval mode):")
+    print(models.headline(args.quick, args.repeats)[1], end="\n\n", flush=True)
+
+    if "conv" not in args.skip:
+        shapes = [("8x8 4->4 3x3", (2, 4, 8, 8), (4, 4, 3, 3), 1, 1)] if args.quick else conv.CONV_SHAPES[:3]
+        dtypes = ("float32",) if args.quick else ("float32", "float64")
+        print("Convolution layers (batch 128):" if not args.quick else "Convolution layers:")
+        print(conv.run(dtypes, 1 if args.quick else args.repeats, shapes)[1], end="\n\n", flush=True)
+
+    if "scaling" not in args.skip:
+        results, text = models.scaling(args.quick, 1 if args.quick else max(1, args.repeats // 2))
+        print(text, end="\n\n", flush=True)
+        if args.plot:
+            print(f"scaling plot written to {models.plot_scaling(results, args.plot)}", end="\n\n", flush=True)
+
+    if "memory" not in args.skip:
+        depth, batch = (8, 8) if args.quick else (20, 128)
+        torch_available = machine.torch_or_none() is not None
+        peak = process.peak_memory(depth, batch, with_torch=torch_available)
+        ratio = f" ({peak['ours'] / peak['torch']:.2f}x)" if peak["ours"] and peak["torch"] else ""
+        print(f"Peak memory of one resnet{depth} training step at batch {batch} (growth of peak RSS): "
+              f"ours {_megabytes(peak['ours'])}, torch {_megabytes(peak['torch'])}{ratio}", end="\n\n", flush=True)
+
+    if "startup" not in args.skip:
+        start = process.cold_start()
+
+        def seconds(key):
+            entry = start[key]
+            return entry["error"] if "error" in entry else f"{entry['kernels_s']:.2f} s"
+
+        print("Numba kernels of a float32 training step, first use (compile or cache load):")
+        print(f"  empty cache {seconds('cold')}, warm cache {seconds('warm')}; read-only package (per-user cache): "
+              f"{seconds('read_only_cold')} then {seconds('read_only_warm')}, "
+              f"{start['read_only_cache_files']} cache files in the user cache, "
+              f"{start['files_written_into_package']} written into the package")
+    return 0

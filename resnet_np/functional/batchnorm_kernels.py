@@ -1,0 +1,91 @@
+"""Numba kernels for batch normalisation: the formulas of batchnorm.py, in as few passes over memory as possible.
+
+The NumPy reference (batchnorm.py) makes a temporary array for every step (x - mean, its square, x_hat, x_hat *
+gamma, ...): about ten passes over an activation-sized array per forward and as many per backward. Here:
+    forward:  channel_statistics  2 reads of x (the mean, then the variance around it: as exact as the reference)
+              normalize           1 read of x, writes x_hat and out
+    backward: gradient_sums       1 read of dout and x_hat -> dbeta, dgamma
+              input_gradient      1 read of dout and x_hat, writes dx
+Sums are accumulated in float64 whatever the data type, so float32 statistics are as accurate as float64 ones.
+The sums may be reordered (fastmath "reassoc": several partial sums at once, in vector registers): without it
+every addition waits for the previous one, and the sums alone took longer than the reference's NumPy passes.
+Serial, like the conv kernels (see kernels.py for why). Arrays are (N, C, H, W), C-contiguous.
+"""
+
+from .kernels import njit
+
+_REORDER_SUMS = {"reassoc"}  # only reassociation: NaN and infinity keep their IEEE meaning
+
+
+@njit(cache=True, fastmath=_REORDER_SUMS)
+def channel_statistics(x, mean, var):
+    """mean[c] = average of x[:, c], var[c] = average of (x[:, c] - mean[c])^2 (biased); mean, var float64 (C,)."""
+    n_images, channels, height, width = x.shape
+    count = n_images * height * width
+    mean[:] = 0.0
+    var[:] = 0.0
+    for n in range(n_images):
+        for c in range(channels):
+            total = 0.0
+            for h in range(height):
+                for w in range(width):
+                    total += x[n, c, h, w]
+            mean[c] += total
+    for c in range(channels):
+        mean[c] /= count
+    for n in range(n_images):
+        for c in range(channels):
+            center = mean[c]
+            total = 0.0
+            for h in range(height):
+                for w in range(width):
+                    deviation = x[n, c, h, w] - center
+                    total += deviation * deviation
+            var[c] += total
+    for c in range(channels):
+        var[c] /= count
+
+
+@njit(cache=True)
+def normalize(x, mean, inv_std, gamma, beta, x_hat, out):
+    """x_hat = (x - mean) * inv_std and out = gamma * x_hat + beta, per channel (all vectors in x's dtype)."""
+    n_images, channels, height, width = x.shape
+    for n in range(n_images):
+        for c in range(channels):
+            center, scale, weight, shift = mean[c], inv_std[c], gamma[c], beta[c]
+            for h in range(height):
+                for w in range(width):
+                    normalized = (x[n, c, h, w] - center) * scale
+                    x_hat[n, c, h, w] = normalized
+                    out[n, c, h, w] = normalized * weight + shift
+
+
+@njit(cache=True, fastmath=_REORDER_SUMS)
+def gradient_sums(dout, x_hat, dbeta, dgamma):
+    """dbeta[c] = sum of dout[:, c], dgamma[c] = sum of dout[:, c] * x_hat[:, c]; dbeta, dgamma float64 (C,)."""
+    n_images, channels, height, width = dout.shape
+    dbeta[:] = 0.0
+    dgamma[:] = 0.0
+    for n in range(n_images):
+        for c in range(channels):
+            beta_total = 0.0
+            gamma_total = 0.0
+            for h in range(height):
+                for w in range(width):
+                    g = dout[n, c, h, w]
+                    beta_total += g
+                    gamma_total += g * x_hat[n, c, h, w]
+            dbeta[c] += beta_total
+            dgamma[c] += gamma_total
+
+
+@njit(cache=True)
+def input_gradient(dout, x_hat, scale, dbeta_mean, dgamma_mean, dx):
+    """Training-mode dx = scale * (dout - dbeta / M - x_hat * dgamma / M), per channel (vectors in dout's dtype)."""
+    n_images, channels, height, width = dout.shape
+    for n in range(n_images):
+        for c in range(channels):
+            factor, offset, slope = scale[c], dbeta_mean[c], dgamma_mean[c]
+            for h in range(height):
+                for w in range(width):
+                    dx[n, c, h, w] = factor * (dout[n, c, h, w] - offset - x_hat[n, c, h, w] * slope)

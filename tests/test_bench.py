@@ -1,0 +1,53 @@
+"""Smoke tests of the benchmark code at tiny sizes: it runs and prints its tables. No timing is asserted."""
+
+import numpy as np
+import pytest
+
+from resnet_np.bench import machine, models, timing
+
+
+def test_machine_description_names_cpu_blas_and_versions():
+    text = machine.describe()
+    for word in ("CPU:", "BLAS:", "NumPy", "Numba"):
+        assert word in text
+
+
+def test_format_table_aligns_columns():
+    lines = timing.format_table(["a", "bb"], [["1", "22"], ["333", "4"]]).splitlines()
+    assert len(lines) == 4 and len({len(line) for line in lines}) == 1
+
+
+def test_compare_runs_ours_without_torch():
+    row = models.compare("train", depth=8, batch=2, input_size=8, repeats=1, torch=None)
+    assert row["torch_ms"] is None and row["ratio"] is None and row["ours_ms"] > 0
+    assert row["ours_ips"] == pytest.approx(2 / (row["ours_ms"] / 1e3))
+    assert "resnet8" in models.format_rows([row])
+
+
+def test_torch_twin_has_our_parameter_shapes():
+    torch = pytest.importorskip("torch")
+    from resnet_np.bench import torch_models
+    from resnet_np.models import cifar_resnet
+
+    ours = sorted(p.data.shape for p in cifar_resnet(8).parameters())
+    theirs = sorted(tuple(p.shape) for p in torch_models.build(torch, depth=8).parameters())
+    assert ours == theirs
+
+
+def test_bench_command_quick_prints_the_tables(tmp_path, capsys):
+    from resnet_np import cli
+
+    plot = tmp_path / "scaling.png"
+    code = cli.main(["bench", "--quick", "--plot", str(plot), "--skip", "memory", "--skip", "startup"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for heading in ("CPU:", "ours ms", "train step", "images/s against batch", "GFLOP/s"):
+        assert heading in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temporary file left behind
+
+
+def test_interleaved_medians_calls_each_function_in_turn():
+    calls = []
+    times = models.interleaved_medians([lambda: calls.append("a"), lambda: calls.append("b")], repeats=3, warmup=1)
+    assert calls == ["a", "b"] * 4 and len(times) == 2 and all(np.isfinite(times))

@@ -1,0 +1,154 @@
+"""The fast paths equal their NumPy references: fused BatchNorm kernels, conv with scratch buffers, col2im kernel.
+
+Run with the kernels compiled and with NUMBA_DISABLE_JIT=1 (then they run as plain Python on these small shapes).
+"""
+
+import importlib
+
+import numpy as np
+import pytest
+
+from resnet_np import functional as F
+from resnet_np.functional import batchnorm, kernels, workspace
+
+conv_module = importlib.import_module("resnet_np.functional.conv")
+
+TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+@pytest.fixture
+def numba_backend():
+    previous = F.set_backend("numba")
+    yield
+    F.set_backend(previous)
+
+
+def _batchnorm_inputs(dtype, seed=0, shape=(3, 4, 5, 6)):
+    rng = np.random.default_rng(seed)
+    channels = shape[1]
+    x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    gamma, beta = rng.standard_normal(channels).astype(dtype), rng.standard_normal(channels).astype(dtype)
+    running_mean, running_var = rng.standard_normal(channels).astype(dtype), rng.uniform(0.5, 2, channels).astype(dtype)
+    return x, gamma, beta, running_mean, running_var, rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_batchnorm_equals_reference(dtype, training, numba_backend):
+    x, gamma, beta, mean, var, dout = _batchnorm_inputs(dtype)
+    fused_mean, fused_var = mean.copy(), var.copy()
+    out, cache = F.batchnorm2d_forward(x, gamma, beta, fused_mean, fused_var, training)
+    ref_out, ref_cache = batchnorm.batchnorm2d_forward_reference(x, gamma, beta, mean, var, training)
+    tolerance = TOLERANCE[dtype]
+    for fused, reference in [(out, ref_out), (cache.x_hat, ref_cache.x_hat), (cache.inv_std, ref_cache.inv_std),
+                             (fused_mean, mean), (fused_var, var)]:
+        assert fused.dtype == dtype
+        np.testing.assert_allclose(fused, reference, rtol=tolerance, atol=tolerance)
+    grads = F.batchnorm2d_backward(dout, cache)
+    ref_grads = batchnorm.batchnorm2d_backward_reference(dout, ref_cache)
+    for fused, reference in zip(grads, ref_grads, strict=True):
+        assert fused.dtype == dtype
+        np.testing.assert_allclose(fused, reference, rtol=tolerance, atol=tolerance * 10)
+
+
+def test_fused_batchnorm_leaves_dout_alone_and_keeps_nan(numba_backend):
+    x, gamma, beta, mean, var, dout = _batchnorm_inputs(np.float64, seed=1)
+    x[0, 1, 2, 3] = np.nan
+    out, cache = F.batchnorm2d_forward(x, gamma, beta, mean, var)
+    assert np.isnan(out[:, 1]).all() and np.isfinite(out[:, 0]).all()  # NaN spreads through its channel only
+    before = dout.copy()
+    F.batchnorm2d_backward(dout, cache)
+    np.testing.assert_array_equal(dout, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stride, padding", [(1, 1), (2, 1), (1, 0), (2, 0)])
+def test_conv_numba_path_equals_numpy_path(dtype, stride, padding):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 7, 6)).astype(dtype)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    results = {}
+    for backend in ("numba", "numpy"):
+        previous = F.set_backend(backend)
+        try:
+            out, cache = F.conv2d_forward(x, w, b, stride, padding)
+            dout = np.random.default_rng(3).standard_normal(out.shape).astype(dtype)
+            results[backend] = (out,) + F.conv2d_backward(dout, cache)
+        finally:
+            F.set_backend(previous)
+    for fast, reference in zip(results["numba"], results["numpy"], strict=True):
+        assert fast.dtype == dtype
+        np.testing.assert_allclose(fast, reference, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+def test_conv_keeping_columns_gives_the_same_gradients():
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((2, 3, 3, 3))
+    dout = rng.standard_normal((2, 2, 5, 5))
+    out, cache = F.conv2d_forward(x, w, None, 1, 1)
+    assert cache.cols is None  # the default: rebuild cols in the backward instead of holding them
+    recomputed = F.conv2d_backward(dout, cache)
+    previous = conv_module.set_keep_columns(True)
+    try:
+        kept_out, kept_cache = F.conv2d_forward(x, w, None, 1, 1)
+        assert kept_cache.cols is not None
+        cols_before = kept_cache.cols.copy()
+        kept = F.conv2d_backward(dout, kept_cache)
+        np.testing.assert_array_equal(kept_cache.cols, cols_before)  # a second backward would still be right
+    finally:
+        conv_module.set_keep_columns(previous)
+    np.testing.assert_array_equal(out, kept_out)
+    for a, b in zip(recomputed[:2], kept[:2], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+
+
+def test_conv_outputs_and_gradients_do_not_share_scratch_memory():
+    """Two layers of one shape use the same scratch buffers; neither's results may change when the other runs."""
+    rng = np.random.default_rng(5)
+    x, w1, w2 = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((3, 3, 3, 3)), rng.standard_normal((3, 3, 3, 3))
+    out1, cache1 = F.conv2d_forward(x, w1, None, 1, 1)
+    saved = out1.copy()
+    out2, cache2 = F.conv2d_forward(x, w2, None, 1, 1)
+    np.testing.assert_array_equal(out1, saved)
+    dout = rng.standard_normal(out1.shape)
+    dx1, dw1, _ = F.conv2d_backward(dout, cache1)
+    saved_grads = dx1.copy(), dw1.copy()
+    F.conv2d_backward(dout, cache2)
+    np.testing.assert_array_equal(dx1, saved_grads[0])
+    np.testing.assert_array_equal(dw1, saved_grads[1])
+    assert workspace.nbytes() > 0
+
+
+def test_scratch_reuses_and_grows_its_buffer():
+    workspace.release()
+    small = workspace.scratch("test", (2, 3), np.float32)
+    again = workspace.scratch("test", (3, 2), np.float32)
+    assert np.shares_memory(small, again) and again.shape == (3, 2) and again.dtype == np.float32
+    big = workspace.scratch("test", (100, 100), np.float64)
+    assert big.shape == (100, 100) and big.flags.c_contiguous
+    workspace.release()
+    assert workspace.nbytes() == 0
+
+
+def test_col2im_kernel_ignores_what_dx_held():
+    rng = np.random.default_rng(6)
+    cols = rng.standard_normal((27, 2 * 25))
+    dx = np.full((2, 3, 5, 5), np.nan)
+    kernels.col2im_kernel(cols, 3, 3, 1, 1, 1, 1, 5, 5, dx)
+    np.testing.assert_allclose(dx, F.col2im_reference(cols, (2, 3, 5, 5), 3, 3, 1, 1), rtol=1e-13, atol=1e-13)
+
+
+def test_float64_upstream_on_float32_layers_matches_the_reference(numba_backend):
+    """gradcheck feeds a float64 upstream gradient to float32 ops: the fast paths promote like NumPy does."""
+    x, gamma, beta, mean, var, dout = _batchnorm_inputs(np.float32, seed=7)
+    dout = dout.astype(np.float64)
+    _, cache = F.batchnorm2d_forward(x, gamma, beta, mean.copy(), var.copy())
+    for fast, reference in zip(F.batchnorm2d_backward(dout, cache),
+                               batchnorm.batchnorm2d_backward_reference(dout, cache), strict=True):
+        assert fast.dtype == reference.dtype == np.float64
+        np.testing.assert_allclose(fast, reference, rtol=1e-12)
+    w = np.random.default_rng(8).standard_normal((2, 4, 3, 3)).astype(np.float32)
+    out, conv_cache = F.conv2d_forward(x, w, None, 1, 1)
+    dx, dw, _ = F.conv2d_backward(np.ones(out.shape), conv_cache)
+    assert dx.dtype == dw.dtype == np.float64
