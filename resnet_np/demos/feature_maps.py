@@ -1,0 +1,252 @@
+"""Demo `feature-maps`: what a trained ResNet's first filters look like and what each stage makes of one image.
+
+A small ResNet is trained on the built-in digits for a few epochs (resnet_np.training, the same loop as
+`python -m resnet_np train`), or loaded from a checkpoint / model file written by `train` (its recorded dataset is
+rebuilt to pick the image). Forward hooks record the output of the stem and of every stage for one test image.
+Shown: the filters of the first conv, and the first channels of every stage's feature maps. As the maps shrink
+(stride 2 at every new stage), the number of channels doubles - the paper's rule "if the feature map size is
+halved, the number of filters is doubled so as to preserve the time complexity per layer" (section 3.3); the
+reading checks that claim with resnet_np.summary's multiply-adds.
+"""
+
+import math
+import os
+import time
+
+import numpy as np
+
+from .. import functional as F
+from ..errors import UserError
+from ..nn import Conv2d
+from ..summary import summary
+from .common import DemoResult, figure, output_dir, settings, write_csv
+from .degradation import train_one
+
+NAME = "feature-maps"
+DESCRIPTION = ("the first conv's filters and every stage's feature maps for one image, from a trained model "
+               "(trains a small one on the digits if no --checkpoint is given)")
+PRESETS = {
+    "full": {"depth": 20, "widths": (16, 32, 64), "epochs": 8, "image_size": 16, "train_samples": None,
+             "channels_shown": 8, "image_index": None},
+    "quick": {"depth": 8, "widths": (4, 8, 16), "epochs": 2, "image_size": 8, "train_samples": None,
+              "channels_shown": 4, "image_index": None},
+}
+
+
+def _train_model(chosen, seed, log):
+    from ..training import TrainConfig, build_dataset
+
+    config = TrainConfig(model="cifar_resnet", dataset="digits", image_size=chosen["image_size"],
+                         epochs=chosen["epochs"], train_samples=chosen["train_samples"], seed=seed).resolved()
+    dataset = build_dataset(config)
+    model, history, diverged = train_one(config, dataset, chosen["depth"], chosen["widths"], True, log)
+    if diverged:
+        raise RuntimeError(f"feature-maps: training diverged ({diverged})")
+    source = (f"cifar_resnet depth {chosen['depth']} (widths {'/'.join(map(str, chosen['widths']))}) trained "
+              f"{chosen['epochs']} epoch(s) on the digits at {chosen['image_size']}x{chosen['image_size']}, "
+              f"test error {100 * history[-1]['test_error']:.1f}%")
+    return model, dataset, source
+
+
+def _load_model(checkpoint, data_dir):
+    """A model from a checkpoint or model file written by `train`, and the dataset recorded in it."""
+    import dataclasses
+
+    from ..serialization import load, read_model_info
+    from ..training import TrainConfig, build_dataset
+
+    info = read_model_info(checkpoint)  # UserError for a missing, corrupt or foreign file
+    record = info.get("meta") or info.get("extra") or {}
+    config = record.get("config") if isinstance(record, dict) else None
+    if config is None:
+        raise UserError(f"{checkpoint} does not record the dataset it was trained on; use a file written by "
+                        "`python -m resnet_np train` (e.g. runs/<name>/best.npz)")
+    config = TrainConfig.from_dict(config, where=f"{checkpoint}: config")
+    if data_dir is not None:
+        config = dataclasses.replace(config, data_dir=os.fspath(data_dir))
+    model = load(checkpoint)
+    return model, build_dataset(config), f"{info['architecture']['name']} loaded from {checkpoint}"
+
+
+def record_stages(model, x):
+    """Forward x (1, C, H, W) in eval mode -> (logits, [(stage name, output (C, H, W))]) for stem and stages."""
+    stem = model.stem_layers()
+    watched = ([("stem", stem[-1])] if stem else []) + list(zip(model.stage_names, model.stages(), strict=True))
+    outputs = {}
+    handles = [module.register_forward_hook(lambda _, out, name=name: outputs.__setitem__(name, out[0].copy()))
+               for name, module in watched]
+    try:
+        model.eval()
+        logits = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return logits, [(name, outputs[name]) for name, _ in watched]
+
+
+def _pick_image(model, dataset, dtype, image_index):
+    """(index, how it was chosen): the given test image, or (None) the first of 500 test images the model gets right."""
+    if image_index is not None:
+        return int(image_index) % len(dataset.y_test), ""
+    model.eval()
+    count = min(500, len(dataset.y_test))
+    predictions = np.argmax(model(dataset.x_test[:count].astype(dtype)), axis=1)
+    correct = np.flatnonzero(predictions == dataset.y_test[:count])
+    if len(correct) == 0:
+        return 0, " (the model gets none of the first test images right)"
+    return int(correct[0]), " (the first test image the model gets right)"
+
+
+def _display_image(image, dataset):
+    """(C, H, W) normalised image -> something imshow shows: (H, W) grey or (H, W, 3) RGB in [0, 1]."""
+    if dataset.mean is not None:
+        image = image * np.asarray(dataset.std)[:, None, None] + np.asarray(dataset.mean)[:, None, None]
+    if image.shape[0] == 3:
+        return np.clip(np.transpose(image, (1, 2, 0)), 0, 1)
+    return image[0]
+
+
+def _plot_filters(path, weights):
+    count, in_channels = weights.shape[:2]
+    columns = min(8, count)
+    rows = math.ceil(count / columns)
+    with figure(path, rows, columns, figsize=(2.0 * columns + 2, 2.0 * rows + 1.6)) as (fig, axes):
+        limit = float(np.max(np.abs(weights))) or 1.0
+        image = None
+        for index, ax in enumerate(axes.ravel()):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if index >= count:
+                ax.axis("off")
+                continue
+            if in_channels == 3:
+                rgb = np.transpose(weights[index], (1, 2, 0))
+                ax.imshow((rgb - rgb.min()) / (np.ptp(rgb) or 1.0))
+            else:
+                image = ax.imshow(weights[index].mean(axis=0), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(f"filter {index}", fontsize=12)
+        if image is not None:
+            colorbar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9)
+            colorbar.set_label("weight value (red +, blue -)" + (" (mean over input channels)"
+                                                                 if in_channels > 1 else ""))
+        kh, kw = weights.shape[2:]
+        fig.suptitle(f"First conv layer: {count} filters of {kh}x{kw} pixels, {in_channels} input channel(s)")
+
+
+def _plot_maps(path, image, stages, shown, title):
+    columns = shown + 1
+    with figure(path, len(stages), columns, figsize=(2.3 * columns + 1.5, 2.4 * len(stages) + 1.2)) as (fig, axes):
+        mappable = None
+        for row, (name, output) in enumerate(stages):
+            for column in range(columns):
+                ax = axes[row, column]
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.grid(False)
+                if column == 0:
+                    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+                    ax.set_ylabel(f"{name}\n{output.shape[0]} x {output.shape[1]} x {output.shape[2]}", fontsize=13)
+                    if row == 0:
+                        ax.set_title("input image", fontsize=12)
+                    continue
+                channel = column - 1
+                if channel >= output.shape[0]:
+                    ax.axis("off")
+                    continue
+                values = output[channel]
+                scaled = (values - values.min()) / (np.ptp(values) or 1.0)
+                mappable = ax.imshow(scaled, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+                if row == 0:
+                    ax.set_title(f"channel {channel}", fontsize=12)
+        if mappable is not None:
+            colorbar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.8)
+            colorbar.set_label("activation, scaled to each map's range (0 = its min, 1 = its max)")
+        fig.suptitle(title)
+
+
+def _conv_cost_per_stage(model, input_shape):
+    """Multiply-adds of the last 3x3 conv of every stage (same shape in, same shape out): the per-layer cost."""
+    rows = summary(model, input_shape, verbose=False).rows
+    costs = {}
+    for stage in model.stage_names:
+        convs = [row for row in rows if row.name.startswith(stage + ".") and row.kind.startswith("Conv2d")]
+        if convs:
+            costs[stage] = convs[-1].multiply_adds
+    return costs
+
+
+def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=None, verbose=True, depth=None,
+                 widths=None, epochs=None, image_size=None, train_samples=None, channels_shown=None,
+                 image_index=None):
+    """Run the demo; returns a DemoResult (numbers["stages"] = [{"name", "channels", "height", ...}], ...).
+
+    image_index: the test image to show; None picks the first one the model classifies correctly.
+    """
+    start = time.perf_counter()
+    chosen = settings(quick, PRESETS, {"depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size,
+                                       "train_samples": train_samples, "channels_shown": channels_shown,
+                                       "image_index": image_index})
+    folder = output_dir(NAME, out_dir)
+    if checkpoint is not None:
+        model, dataset, source = _load_model(checkpoint, data_dir)
+    else:
+        log = (lambda line: print(f"  {line}", flush=True)) if verbose else None
+        model, dataset, source = _train_model(chosen, seed, log)
+    model_dtype = next(param.data.dtype for _, param in model.named_parameters())
+    index, picked = _pick_image(model, dataset, model_dtype, chosen["image_index"])
+    x = dataset.x_test[index:index + 1].astype(model_dtype)
+    label = int(dataset.y_test[index])
+    logits, stages = record_stages(model, x)
+    probabilities = F.softmax(logits.astype(np.float64))[0]
+    predicted = int(np.argmax(probabilities))
+
+    first_conv = next(module for _, module in model.named_modules() if isinstance(module, Conv2d))
+    weights = first_conv.weight.data.astype(np.float64)
+    stage_rows = []
+    for name, output in stages:
+        stage_rows.append({"name": name, "channels": output.shape[0], "height": output.shape[1],
+                           "width": output.shape[2], "mean": float(output.mean()), "std": float(output.std()),
+                           "fraction_zero": float(np.mean(output <= 0)), "max": float(output.max())})
+    costs = _conv_cost_per_stage(model, x.shape[1:])
+    tables = [
+        write_csv(os.path.join(folder, "stage_statistics.csv"),
+                  ("stage", "channels", "height", "width", "mean", "std", "fraction_zero", "max",
+                   "multiply_adds_of_one_3x3_conv"),
+                  [(row["name"], row["channels"], row["height"], row["width"], row["mean"], row["std"],
+                    row["fraction_zero"], row["max"], costs.get(row["name"], "")) for row in stage_rows]),
+        write_csv(os.path.join(folder, "first_conv_filters.csv"), ("filter", "in_channel", "row", "column", "weight"),
+                  [(k, c, i, j, weights[k, c, i, j]) for k, c, i, j in np.ndindex(*weights.shape)]),
+    ]
+    class_name = dataset.class_names[label] if dataset.class_names else str(label)
+    predicted_name = dataset.class_names[predicted] if dataset.class_names else str(predicted)
+    figures = [os.path.join(folder, "first_conv_filters.png"), os.path.join(folder, "feature_maps.png")]
+    _plot_filters(figures[0], weights)
+    _plot_maps(figures[1], _display_image(x[0].astype(np.float64), dataset), stages, int(chosen["channels_shown"]),
+               f"Feature maps of test image {index} (a '{class_name}', predicted '{predicted_name}' with "
+               f"p = {probabilities[predicted]:.2f}); first {chosen['channels_shown']} channels of each stage")
+
+    lines = [f"Model: {source}.",
+             f"Test image {index}{picked}: a '{class_name}', predicted '{predicted_name}' (probability "
+             f"{probabilities[predicted]:.2f})" + ("." if predicted == label else " - a MISTAKE."),
+             f"First conv: {weights.shape[0]} filters of {weights.shape[2]}x{weights.shape[3]} on "
+             f"{weights.shape[1]} input channel(s).",
+             "Stage outputs for this image (channels x height x width, share of zeros after ReLU):"]
+    for row in stage_rows:
+        lines.append(f"  {row['name']:<7} {row['channels']:>4} x {row['height']:>3} x {row['width']:<3}  "
+                     f"{100 * row['fraction_zero']:5.1f}% zeros")
+    if len(costs) > 1:
+        values = list(costs.values())
+        same = max(values) <= 1.3 * min(values)
+        lines.append("One 3x3 conv costs " + ", ".join(f"{value:,}" for value in values) + " multiply-adds in "
+                     + ", ".join(costs) + (": about the same at every stage - halving the map and doubling the "
+                                           "filters keeps the cost per layer (paper, section 3.3)." if same else
+                                           ": NOT the same at every stage in this model."))
+    reading = "\n".join(lines)
+    numbers = {"source": source, "image_index": index, "label": label, "predicted": predicted,
+               "probability": float(probabilities[predicted]), "stages": stage_rows,
+               "conv_multiply_adds_per_stage": costs, "first_conv_shape": list(weights.shape)}
+    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    if verbose:
+        print(result)
+    return result

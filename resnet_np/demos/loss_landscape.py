@@ -1,0 +1,247 @@
+"""Demo `loss-landscape`: slices of the training loss around trained weights, plain vs residual (Li et al. 2018).
+
+Li, Xu, Taylor, Studer, Goldstein 2018, "Visualizing the Loss Landscape of Neural Nets": pick two random
+directions d1, d2 in weight space, FILTER-NORMALISED - every filter of a direction (one output channel of a
+conv, one row of the fc weight) is rescaled to the norm of the same filter of the trained weights, so that the
+plot does not depend on the scale of the weights (BatchNorm makes the loss invariant to it). BatchNorm
+parameters and biases get a zero direction (they stay at their trained values). Then evaluate
+
+    L(a, b) = training loss at weights theta + a * d1 + b * d2     for a, b on a grid in [-1, 1]
+
+and draw L(a, 0) (a 1-D slice) and contours of L(a, b). BatchNorm runs in eval mode with the running statistics of
+training (the network is then one fixed function of its weights), on a fixed subset of the training images.
+A plain and a residual net of the same depth are trained with identical settings first; the same random numbers
+make both nets' directions. Li et al. found the plain nets' landscapes turn chaotic as depth grows, the
+residual nets' stay smooth and nearly convex.
+"""
+
+import os
+import time
+
+import numpy as np
+
+from .. import functional as F
+from ..nn import BatchNorm2d
+from .common import (
+    DemoResult,
+    figure,
+    kind_color,
+    model_label,
+    output_dir,
+    readable_log_axis,
+    settings,
+    write_csv,
+)
+from .degradation import base_config, train_one
+
+NAME = "loss-landscape"
+DESCRIPTION = ("1-D and 2-D slices of the training loss around trained weights along random filter-normalised "
+               "directions (Li et al. 2018), plain vs residual at the same depth")
+TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
+PRESETS = {
+    "full": {"depth": 56, "widths": (8, 16, 32), "epochs": 10, "image_size": 8, "train_samples": 2000,
+             "test_samples": 500, "difficulty": 0.5, "grid": 21, "line_points": 41, "loss_images": 256,
+             **TRAINING},
+    "quick": {"depth": 8, "widths": (4, 8, 16), "epochs": 2, "image_size": 8, "train_samples": 256,
+              "test_samples": 64, "difficulty": 0.5, "grid": 7, "line_points": 13, "loss_images": 64,
+              **TRAINING, "batch_size": 32, "warmup_epochs": 0},
+}
+
+
+def filter_normalised_direction(model, rng):
+    """{parameter name: direction array}: random normal, each filter rescaled to the norm of the weights' filter.
+
+    Conv weights (K, C, kh, kw) and the fc weight (out, in) are normalised per output filter (row); parameters
+    of BatchNorm layers and 1-D parameters (biases) get zeros (Li et al. 2018, section 4).
+    """
+    batchnorm_parameters = {id(p) for module in model.modules() if isinstance(module, BatchNorm2d)
+                            for p in module.parameters()}
+    direction = {}
+    for name, parameter in model.named_parameters():
+        weights = parameter.data.astype(np.float64)
+        noise = rng.standard_normal(weights.shape)
+        if weights.ndim < 2 or id(parameter) in batchnorm_parameters:
+            direction[name] = np.zeros_like(weights)
+            continue
+        axes = tuple(range(1, weights.ndim))
+        weight_norms = np.sqrt(np.sum(weights**2, axis=axes, keepdims=True))
+        noise_norms = np.sqrt(np.sum(noise**2, axis=axes, keepdims=True))
+        direction[name] = noise * weight_norms / np.where(noise_norms == 0, 1, noise_norms)
+    return direction
+
+
+def loss_surface(model, x, y, direction1, direction2, alphas, betas):
+    """Loss (mean cross-entropy over x, eval mode) at theta + a*d1 + b*d2 for every (b, a) -> (len(betas), len(alphas)).
+
+    direction2 may be None (then betas must be [0]). The model's weights are restored afterwards.
+    """
+    parameters = dict(model.named_parameters())
+    original = {name: parameter.data.copy() for name, parameter in parameters.items()}
+    losses = np.empty((len(betas), len(alphas)))
+    model.eval()
+    try:
+        for row, beta in enumerate(betas):
+            for column, alpha in enumerate(alphas):
+                for name, parameter in parameters.items():
+                    step = alpha * direction1[name]
+                    if direction2 is not None:
+                        step = step + beta * direction2[name]
+                    parameter.data[...] = (original[name] + step).astype(parameter.data.dtype)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss, _ = F.softmax_cross_entropy(model(x), y)
+                losses[row, column] = float(loss)
+    finally:
+        for name, parameter in parameters.items():
+            parameter.data[...] = original[name]
+    return losses
+
+
+def _count_local_minima(grid):
+    """Grid points strictly lower than all their (up to 8) neighbours."""
+    count = 0
+    rows, columns = grid.shape
+    for i in range(rows):
+        for j in range(columns):
+            neighbours = grid[max(i - 1, 0):i + 2, max(j - 1, 0):j + 2]
+            if np.sum(neighbours <= grid[i, j]) == 1:  # only itself
+                count += 1
+    return count
+
+
+def _direction_changes(values):
+    """How often a 1-D curve switches between going down and going up (a bowl: 1)."""
+    signs = np.sign(np.diff(values))
+    signs = signs[signs != 0]
+    return int(np.sum(signs[1:] != signs[:-1]))
+
+
+def _reading(runs, depth, levels_top):
+    lines = [f"Training loss around the trained weights of two {depth}-layer nets (filter-normalised random "
+             "directions; distance 1 = a step as large as the weights themselves, filter by filter):"]
+    for residual in (False, True):
+        run = runs[residual]
+        lines.append(f"  {model_label(depth, residual):<9} loss {run['centre']:.3f} at the weights, "
+                     f"{run['mean_at_half']:.3f} on average at distance 0.5, {run['mean_at_edge']:.3g} at "
+                     f"distance 1; 1-D slice changes direction {run['direction_changes']} time(s); "
+                     f"{run['local_minima']} local minim{'um' if run['local_minima'] == 1 else 'a'} on the 2-D grid")
+    plain, residual = runs[False], runs[True]
+    rise_plain = plain["mean_at_half"] - plain["centre"]
+    rise_residual = residual["mean_at_half"] - residual["centre"]
+    if rise_plain > 1.5 * rise_residual and plain["local_minima"] >= residual["local_minima"]:
+        lines.append(f"The plain net sits in a sharper, rougher region: at distance 0.5 its loss rises by "
+                     f"{rise_plain:.2f}, the residual net's by {rise_residual:.2f}. Li et al. saw the same - the "
+                     "shortcuts keep the landscape smooth and nearly convex around the solution.")
+    elif rise_residual > 1.5 * rise_plain:
+        lines.append(f"Here the RESIDUAL net's loss rises faster around its weights ({rise_residual:.2f} vs "
+                     f"{rise_plain:.2f} at distance 0.5): the contrast of Li et al. did not show at this size.")
+    else:
+        lines.append(f"Both landscapes look alike at this size (rise at distance 0.5: plain {rise_plain:.2f}, "
+                     f"residual {rise_residual:.2f}); Li et al.'s contrast grows with depth (56 and 110 layers).")
+    if plain["centre"] > 2 * residual["centre"] + 0.05:
+        lines.append(f"Note the plain net also trained worse (loss {plain['centre']:.3f} vs "
+                     f"{residual['centre']:.3f}): it ended in a higher, more chaotic region.")
+    lines.append(f"(Contours share the same levels in both panels; losses above {levels_top:.3g} are drawn in the "
+                 "top colour.)")
+    return "\n".join(lines)
+
+
+def _plot(path_1d, path_2d, runs, depth, alphas_line, alphas, levels):
+    with figure(path_1d, figsize=(11, 6.5)) as (fig, axes):
+        ax = axes[0, 0]
+        for residual in (False, True):
+            run = runs[residual]
+            ax.plot(alphas_line, run["line"], color=kind_color(residual), marker="o" if residual else "s",
+                    markersize=5, linestyle="-" if residual else "--",
+                    label=f"{model_label(depth, residual)} (loss {run['centre']:.3f} at the weights)")
+        ax.axvline(0, color="black", linewidth=1)
+        ax.set(yscale="log", xlabel="step along a random filter-normalised direction\n"
+                                    "(1 = as large as the weights, filter by filter)",
+               ylabel="training loss (cross-entropy, log scale)",
+               title=f"1-D slice of the loss around the trained weights, depth {depth}")
+        readable_log_axis(ax.yaxis)
+        ax.legend()
+    with figure(path_2d, 1, 2, figsize=(16, 7.5), sharey=True) as (fig, axes):
+        for column, residual in enumerate((False, True)):
+            ax = axes[0, column]
+            grid = np.clip(runs[residual]["grid"], levels[0], levels[-1])
+            filled = ax.contourf(alphas, alphas, grid, levels=levels, cmap="viridis")
+            ax.contour(alphas, alphas, grid, levels=levels, colors="white", linewidths=0.6)
+            ax.plot([0], [0], marker="*", color="red", markersize=18, linestyle="none", label="trained weights")
+            ax.set(xlabel="step along direction 1",
+                   title=f"{model_label(depth, residual)} ({'shortcuts' if residual else 'no shortcuts'})")
+            ax.legend(loc="upper right")
+            ax.grid(False)
+        axes[0, 0].set_ylabel("step along direction 2")
+        colorbar = fig.colorbar(filled, ax=axes[0, :].tolist(), shrink=0.95, format="%.3g")
+        colorbar.set_label("training loss (cross-entropy, log-spaced levels)")
+        fig.suptitle(f"2-D slices of the training loss, depth {depth} (filter-normalised directions)")
+
+
+def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None,
+                   image_size=None, train_samples=None, test_samples=None, difficulty=None, grid=None,
+                   line_points=None, loss_images=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
+                   warmup_epochs=None):
+    """Run the demo; returns a DemoResult (numbers["plain56"]["grid"], numbers["resnet56"]["centre"], ...)."""
+    start = time.perf_counter()
+    chosen = settings(quick, PRESETS, {
+        "depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size, "train_samples": train_samples,
+        "test_samples": test_samples, "difficulty": difficulty, "grid": grid, "line_points": line_points,
+        "loss_images": loss_images, "batch_size": batch_size, "lr": lr, "momentum": momentum,
+        "weight_decay": weight_decay, "warmup_epochs": warmup_epochs})
+    depth = int(chosen["depth"])
+    folder = output_dir(NAME, out_dir)
+    from ..training import build_dataset
+
+    config = base_config(chosen, seed, None)
+    dataset = build_dataset(config)
+    subset = np.random.default_rng([seed, 3]).permutation(len(dataset.y_train))[:chosen["loss_images"]]
+    x, y = dataset.x_train[subset], dataset.y_train[subset]
+    alphas = np.linspace(-1, 1, int(chosen["grid"]))
+    alphas_line = np.linspace(-1, 1, int(chosen["line_points"]))
+    if verbose:
+        print(f"Training plain and residual nets of depth {depth} ({chosen['epochs']} epochs on the synthetic task), "
+              f"then the loss on a {len(alphas)}x{len(alphas)} grid of {len(y)} training images", flush=True)
+
+    runs, grid_rows, line_rows = {}, [], []
+    for residual in (False, True):
+        label = model_label(depth, residual)
+        log = (lambda line, label=label: print(f"  {label:<9} {line}", flush=True)) if verbose else None
+        model, history, diverged = train_one(config, dataset, depth, chosen["widths"], residual, log)
+        rng = np.random.default_rng([seed, 4])  # the same random numbers for both nets' directions
+        direction1 = filter_normalised_direction(model, rng)
+        direction2 = filter_normalised_direction(model, rng)
+        line = loss_surface(model, x, y, direction1, None, alphas_line, [0.0])[0]
+        surface = loss_surface(model, x, y, direction1, direction2, alphas, alphas)
+        centre = float(loss_surface(model, x, y, direction1, None, [0.0], [0.0])[0, 0])
+        runs[residual] = {
+            "grid": surface, "line": line, "centre": centre, "history": history, "diverged": diverged,
+            "mean_at_half": float(np.mean(np.interp([-0.5, 0.5], alphas_line, line))),  # both sides of the 1-D slice
+            "mean_at_edge": float(np.mean(line[[0, -1]])),
+            "direction_changes": _direction_changes(line), "local_minima": _count_local_minima(surface),
+        }
+        grid_rows += [(label, b, a, surface[i, j]) for i, b in enumerate(alphas) for j, a in enumerate(alphas)]
+        line_rows += [(label, a, value) for a, value in zip(alphas_line, line, strict=True)]
+        if verbose:
+            print(f"  {label}: loss {centre:.3f} at the weights, max {surface.max():.3g} on the grid", flush=True)
+
+    low = min(runs[r]["grid"].min() for r in runs)
+    high = max(runs[r]["grid"].max() for r in runs)
+    top = min(high, 100.0)  # a loss of 100 is far beyond chance level; higher values get the top colour
+    levels = np.geomspace(max(low, 1e-4), max(top, 2 * low), 21)  # log-spaced: detail near the minimum
+    tables = [write_csv(os.path.join(folder, "loss_grid.csv"), ("model", "beta", "alpha", "loss"), grid_rows),
+              write_csv(os.path.join(folder, "loss_line.csv"), ("model", "alpha", "loss"), line_rows)]
+    figures = [os.path.join(folder, "loss_landscape_1d.png"), os.path.join(folder, "loss_landscape_2d.png")]
+    _plot(*figures, runs, depth, alphas_line, alphas, levels)
+    numbers = {"depth": depth, "alphas": alphas.tolist(), "line_alphas": alphas_line.tolist()}
+    for residual, run in runs.items():
+        numbers[model_label(depth, residual)] = {
+            "centre": run["centre"], "mean_at_half": run["mean_at_half"], "mean_at_edge": run["mean_at_edge"],
+            "direction_changes": run["direction_changes"], "local_minima": run["local_minima"],
+            "grid": run["grid"].tolist(), "line": run["line"].tolist(),
+            "final_train_error": run["history"][-1]["train_error"] if run["history"] else None,
+            "diverged": run["diverged"]}
+    reading = _reading(runs, depth, top)
+    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    if verbose:
+        print(result)
+    return result

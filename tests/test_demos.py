@@ -1,0 +1,298 @@
+"""The lecture demos: each runs in quick mode, writes non-empty PNGs and CSVs, and its robust numbers hold.
+
+Only claims that hold for any seed at quick size are asserted (a deep plain net's gradient explodes with BN,
+activation variance doubles per block without BN, ...); effects that need a full-size run (degradation of the
+deeper plain net in training) are not.
+"""
+
+import csv
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from resnet_np import demos
+from resnet_np import functional as F
+from resnet_np.cli import main
+from resnet_np.demos.common import PassThrough, orders_of_magnitude, remove_batchnorm
+from resnet_np.demos.gradient_flow import measure
+from resnet_np.demos.loss_landscape import filter_normalised_direction, loss_surface
+from resnet_np.demos.shattered_gradients import autocorrelation, input_gradients
+from resnet_np.errors import UserError
+from resnet_np.models import cifar_resnet
+from resnet_np.nn import BatchNorm2d
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_files(result):
+    """Every figure is a non-trivial PNG, every table a CSV with a header and at least one row; returns the tables."""
+    assert result.figures and result.tables
+    for path in result.figures:
+        with open(path, "rb") as file:
+            data = file.read()
+        assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000, path
+    tables = {}
+    for path in result.tables:
+        with open(path, newline="") as file:
+            rows = list(csv.reader(file))
+        assert len(rows) >= 2 and all(len(row) == len(rows[0]) for row in rows), path
+        tables[path.rsplit("/", 1)[-1]] = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert result.reading.strip()
+    return tables
+
+
+# ---- gradient-flow ------------------------------------------------------------------------------------------
+
+
+def test_gradient_flow_with_batchnorm_the_deep_plain_net_explodes_and_the_resnet_does_not(tmp_path):
+    result = demos.gradient_flow(quick=True, out_dir=tmp_path, verbose=False)
+    tables = check_files(result)
+    ratio = result.numbers["ratio"]
+    assert result.numbers["batchnorm"] is True
+    # Plain110's gradient grows toward the input by orders of magnitude (explodes, does not vanish) ...
+    assert ratio["plain110"] > 1e3
+    # ... and is at least three orders of magnitude further from 1 than resnet110's.
+    assert orders_of_magnitude(ratio["plain110"]) - orders_of_magnitude(ratio["resnet110"]) > 3
+    assert ratio["resnet110"] < 1e2
+    # One CSV row per block of each of the six models (depth 6n + 2 has 3n blocks).
+    assert len(tables["block_gradients.csv"]) == 2 * sum(3 * (depth - 2) // 6 for depth in (20, 56, 110))
+    assert "EXPLODES" in result.reading
+
+
+def test_gradient_flow_without_batchnorm_the_resnet_explodes(tmp_path):
+    result = demos.gradient_flow(quick=True, out_dir=tmp_path, verbose=False, no_bn=True, depths=(20, 56))
+    check_files(result)
+    ratio = result.numbers["ratio"]
+    assert result.numbers["batchnorm"] is False
+    assert ratio["resnet56"] > 1e2 and ratio["resnet56"] > 1e2 * ratio["plain56"]
+    assert "WITHOUT BatchNorm" in result.reading
+
+
+def test_gradient_flow_measures_the_gradient_at_the_block_outputs():
+    """The hooked norm at the last block equals dL/d(last block output) computed through the head by hand."""
+    model = cifar_resnet(8, widths=(2, 4, 8), dtype="float64", seed=0)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((4, 3, 8, 8)), rng.integers(0, 10, size=4)
+    _, block_norms, conv_names, conv_norms, _ = measure(model, x, y)
+    _, dlogits = F.softmax_cross_entropy(model(x), y)
+    expected = model.avgpool.backward(model.fc.backward(dlogits))
+    assert block_norms[-1] == pytest.approx(np.linalg.norm(expected), rel=1e-12)
+    assert conv_names[0] == "conv1" and len(conv_norms) == 7  # the stem conv and 2 per block
+
+
+def test_remove_batchnorm_leaves_a_working_network_without_batchnorm():
+    model = cifar_resnet(8, widths=(2, 4, 8), seed=0)
+    assert remove_batchnorm(model) == 1 + 2 * 3
+    assert not any(isinstance(module, BatchNorm2d) for module in model.modules())
+    assert any(isinstance(module, PassThrough) for module in model.modules())
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    assert model(x).shape == (2, 10)
+    assert model.backward(np.ones((2, 10), np.float32)).shape == x.shape
+
+
+# ---- bn-variance ------------------------------------------------------------------------------------------
+
+
+def test_bn_variance_doubles_per_block_without_batchnorm_and_grows_linearly_with_it(tmp_path):
+    result = demos.bn_variance(quick=True, out_dir=tmp_path, verbose=False)
+    check_files(result)
+    no_bn, bn, preact = result.numbers["no_bn"], result.numbers["bn"], result.numbers["preact_bn"]
+    blocks = result.numbers["blocks"]
+    # Without BN: geometric growth, close to 2x per block (log-variance is a straight line in depth).
+    assert 1.7 <= no_bn["factor_per_block"] <= 2.8
+    assert no_bn["log_fit_r2"] > 0.95
+    for item in (bn, preact):
+        curve = np.array(result.numbers["curves"]["bn" if item is bn else "preact_bn"])
+        # With BN: at most linear - a straight line on a linear scale, with a bounded step ...
+        assert item["linear_fit_r2"] > 0.95
+        assert 0 < item["increment_per_block"] < 1.5
+        assert curve[-1] < 1 + 1.5 * blocks
+        # ... whose relative growth per block fades away (a geometric series would keep its factor).
+        assert curve[-1] / curve[-2] < 1.15
+        assert curve[-1] < no_bn["final_variance"] / 100
+
+
+# ---- shattered-gradients ----------------------------------------------------------------------------------
+
+
+def test_shattered_gradients_plain_turns_into_noise_residual_keeps_structure(tmp_path):
+    result = demos.shattered_gradients(quick=True, out_dir=tmp_path, verbose=False)
+    tables = check_files(result)
+    lag1 = result.numbers["lag1"]
+    deepest = max(result.numbers["depths"])
+    assert abs(lag1[f"plain{deepest}"]) < 0.3  # white noise
+    assert lag1[f"resnet{deepest}"] > lag1[f"plain{deepest}"] + 0.3
+    assert lag1["plain8"] > 0.8 and lag1["resnet8"] > 0.8  # shallow nets: smooth
+    assert len(tables["path_derivative.csv"]) == 64 * 2 * len(result.numbers["depths"])
+
+
+def test_input_gradients_match_finite_differences():
+    model = cifar_resnet(8, widths=(2, 4, 8), dtype="float64", seed=1).eval()
+    rng = np.random.default_rng(2)
+    x, direction, u = rng.standard_normal((3, 3, 8, 8)), rng.standard_normal((3, 8, 8)), rng.standard_normal(10)
+    gradients = input_gradients(model, x, u)
+    eps = 1e-6
+    numeric = (model(x + eps * direction) @ u - model(x - eps * direction) @ u) / (2 * eps)
+    np.testing.assert_allclose(gradients @ direction.ravel(), numeric, rtol=1e-6)
+
+
+def test_autocorrelation_tells_noise_from_a_smooth_curve():
+    rng = np.random.default_rng(0)
+    assert abs(autocorrelation(rng.standard_normal(2000), 1)[1]) < 0.1
+    assert autocorrelation(np.sin(np.linspace(0, 3, 2000)), 1)[1] > 0.99
+
+
+# ---- loss-landscape ---------------------------------------------------------------------------------------
+
+
+def test_loss_landscape_writes_both_slices_around_the_trained_loss(tmp_path):
+    result = demos.loss_landscape(quick=True, out_dir=tmp_path, verbose=False)
+    tables = check_files(result)
+    for name in ("plain8", "resnet8"):
+        item = result.numbers[name]
+        grid = np.array(item["grid"])
+        assert grid.shape == (7, 7) and np.all(np.isfinite(grid))
+        assert grid[3, 3] == pytest.approx(item["centre"], rel=1e-6)  # the centre is the trained weights
+        assert np.array(item["line"])[6] == pytest.approx(item["centre"], rel=1e-6)
+        assert item["centre"] < grid[[0, 0, -1, -1], [0, -1, 0, -1]].min()  # a step of 1 costs loss
+    assert len(tables["loss_grid.csv"]) == 2 * 49
+
+
+def test_filter_normalised_directions_and_the_weights_are_restored():
+    model = cifar_resnet(8, widths=(2, 4, 8), dtype="float64", seed=0)
+    direction = filter_normalised_direction(model, np.random.default_rng(0))
+    batchnorm = {id(p) for m in model.modules() if isinstance(m, BatchNorm2d) for p in m.parameters()}
+    for name, parameter in model.named_parameters():
+        if id(parameter) in batchnorm or parameter.data.ndim == 1:
+            assert not np.any(direction[name]), name
+            continue
+        axes = tuple(range(1, parameter.data.ndim))
+        np.testing.assert_allclose(np.sqrt(np.sum(direction[name] ** 2, axis=axes)),
+                                   np.sqrt(np.sum(parameter.data**2, axis=axes)), rtol=1e-12)
+    before = model.state_dict()
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((4, 3, 8, 8)), rng.integers(0, 10, size=4)
+    losses = loss_surface(model, x, y, direction, direction, [-1.0, 0.0, 1.0], [0.5])
+    assert losses.shape == (1, 3)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+# ---- bottleneck-cost --------------------------------------------------------------------------------------
+
+
+def test_bottleneck_cost_counts_the_study_notes_example_exactly(tmp_path):
+    result = demos.bottleneck_cost(out_dir=tmp_path, verbose=False)
+    check_files(result)
+    numbers = result.numbers
+    assert numbers["direct_multiply_adds"] == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
+    assert numbers["reduced_multiply_adds"] == 28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16 == 12_443_648
+    assert numbers["direct_parameters"] == 153_600 and numbers["reduced_parameters"] == 15_872
+    # The paper's Figure 5 at 56x56: a 64-d basic block and a 256-d bottleneck cost about the same.
+    assert numbers["basic64_multiply_adds"] == 2 * 56 * 56 * 64 * 64 * 9
+    assert numbers["bottleneck256_multiply_adds"] == 56 * 56 * (256 * 64 + 64 * 64 * 9 + 64 * 256)
+    assert "120,422,400" in result.reading and "12,443,648" in result.reading
+
+
+# ---- feature-maps and degradation (they train) ------------------------------------------------------------
+
+
+def test_feature_maps_trains_a_small_model_and_shows_every_stage(tmp_path):
+    result = demos.feature_maps(quick=True, out_dir=tmp_path, verbose=False)
+    tables = check_files(result)
+    shapes = [(row["name"], row["channels"], row["height"], row["width"]) for row in result.numbers["stages"]]
+    assert shapes == [("stem", 4, 8, 8), ("layer1", 4, 8, 8), ("layer2", 8, 4, 4), ("layer3", 16, 2, 2)]
+    costs = list(result.numbers["conv_multiply_adds_per_stage"].values())
+    assert costs == [costs[0]] * 3  # halving the map and doubling the channels keeps the cost per layer
+    assert len(tables["first_conv_filters.csv"]) == 4 * 1 * 3 * 3
+
+
+def test_feature_maps_from_a_checkpoint_and_a_file_without_its_dataset(tmp_path):
+    from resnet_np import save
+    from resnet_np.training import TrainConfig, fit
+
+    config = TrainConfig(model="cifar_resnet", model_options={"depth": 8, "widths": [2, 4, 8]}, dataset="digits",
+                         epochs=1, train_samples=64, test_samples=16)
+    run = fit(config, out_dir=tmp_path / "run", progress=False, log=None, plot=False)
+    result = demos.feature_maps(checkpoint=tmp_path / "run" / "last.npz", out_dir=tmp_path / "out",
+                                verbose=False, channels_shown=2)
+    check_files(result)
+    assert [row["channels"] for row in result.numbers["stages"]] == [2, 2, 4, 8]
+    save(run.model, tmp_path / "bare.npz")
+    with pytest.raises(UserError, match="does not record the dataset"):
+        demos.feature_maps(checkpoint=tmp_path / "bare.npz", out_dir=tmp_path / "out", verbose=False)
+
+
+def test_degradation_trains_four_nets_with_identical_settings(tmp_path):
+    result = demos.degradation(quick=True, out_dir=tmp_path, verbose=False, epochs=2)
+    tables = check_files(result)
+    curves = result.numbers["curves"]
+    assert set(curves) == {"plain8", "plain20", "resnet8", "resnet20"}
+    for records in curves.values():
+        assert [record["epoch"] for record in records] == [1, 2]
+        assert all(math.isfinite(record[key]) and 0 <= record[key] <= 1 for record in records
+                   for key in ("train_error", "test_error"))
+    assert len(tables["history.csv"]) == 4 * 2
+    assert ("DEGRADATION SHOWED" in result.reading) == (result.numbers["plain_deeper_minus_shallow_points"][0] > 1)
+
+
+def test_degradation_on_a_cifar10_folder(tmp_path):
+    """With data_dir the four nets train on CIFAR-10 (here a fake folder of 5 x 12 training images)."""
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, size=(12, 3072), dtype=np.uint8),
+                 b"labels": [int(v) for v in rng.integers(0, 10, size=12)]}
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=4))
+    (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"c%d" % k for k in range(10)]},
+                                                       protocol=4))
+    result = demos.degradation(quick=True, out_dir=tmp_path / "out", verbose=False, data_dir=tmp_path, epochs=1,
+                               depths=(8, 14))
+    check_files(result)
+    assert "CIFAR-10 (60 training images)" in result.reading
+    assert set(result.numbers["final"]) == {"plain8", "plain14", "resnet8", "resnet14"}
+
+
+# ---- registry and command line ----------------------------------------------------------------------------
+
+
+def test_demo_list_describes_every_demo(capsys):
+    assert main(["demo", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert list(demos.DEMOS) == ["gradient-flow", "degradation", "bn-variance", "shattered-gradients",
+                                 "loss-landscape", "bottleneck-cost", "feature-maps"]
+    for name in demos.DEMOS:
+        assert f"\n  {name} " in out
+
+
+def test_unknown_demo_or_option_is_one_line_naming_the_valid_ones(capsys):
+    assert main(["demo", "gradient-flows"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "gradient-flow," in err
+    assert main(["demo", "bottleneck-cost", "--no-bn"]) == 2
+    assert "does not take no_bn" in capsys.readouterr().err
+    with pytest.raises(UserError, match="unknown demo"):
+        demos.run_demo("nope")
+
+
+def test_demo_command_runs_a_demo_into_the_given_folder(tmp_path, capsys):
+    assert main(["demo", "bottleneck-cost", "--quick", "--out", str(tmp_path)]) == 0
+    assert "12,443,648" in capsys.readouterr().out
+    assert (tmp_path / "bottleneck_cost.png").stat().st_size > 10_000
+    assert (tmp_path / "cost.csv").stat().st_size > 0
+    result = demos.run_demo("bn_variance", quick=True, out_dir=tmp_path / "bn", verbose=False, blocks=4, threads=1)
+    assert len(result.numbers["curves"]["bn"]) == 5
+
+
+def test_demo_command_set_overrides_a_size_and_refuses_an_unknown_one(tmp_path, capsys):
+    assert main(["demo", "bn-variance", "--quick", "--set", "blocks=3", "--set", "networks=2",
+                 "--out", str(tmp_path)]) == 0
+    with open(tmp_path / "variance_per_block.csv") as file:
+        assert len(file.read().strip().splitlines()) == 1 + 3 * (3 + 1)  # header + 3 variants x (input + 3 blocks)
+    capsys.readouterr()
+    assert main(["demo", "bn-variance", "--quick", "--set", "depth=3", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "does not take depth" in err and "blocks" in err
