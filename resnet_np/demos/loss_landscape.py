@@ -32,12 +32,11 @@ from .common import (
     settings,
     write_csv,
 )
-from .degradation import base_config, train_one
+from .degradation import TRAINING, base_config, train_one
 
 NAME = "loss-landscape"
 DESCRIPTION = ("1-D and 2-D slices of the training loss around trained weights along random filter-normalised "
                "directions (Li et al. 2018), plain vs residual at the same depth")
-TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
 PRESETS = {
     "full": {"depth": 56, "widths": (8, 16, 32), "epochs": 10, "image_size": 8, "train_samples": 2000,
              "test_samples": 500, "difficulty": 0.5, "grid": 21, "line_points": 41, "loss_images": 256,

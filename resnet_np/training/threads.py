@@ -3,8 +3,12 @@
 Why it matters: the matrices of a small ResNet are small, and on a busy machine (other programs running on the
 same cores) threads that wait for each other can make a training step many times slower than one thread.
 Measured on a shared 2-core machine, resnet20 on 8x8 digits at batch 64: ~700-1100 images/s with one thread,
-40-200 images/s with two. The result of a matrix product can also differ in the last bits between thread
-counts, so a bit-for-bit resume needs the same setting as the original run.
+40-200 images/s with two. Re-measured after the Numba kernels became serial, with one other program busy on one
+core: the default `train` job 31.5 s with one thread, 130.5 s with two; a resnet20 CIFAR step at batch 128,
+1.1-1.3 s with one thread, 30 s with two (PyTorch: 0.6-0.8 s vs 3.4 s). OpenBLAS's workers spin while waiting
+for each other, so one busy core is enough to wreck a two-thread run; hence the default of one. The result of
+a matrix product can also differ in the last bits between thread counts, so a bit-for-bit resume needs the same
+setting as the original run.
 """
 
 import contextlib
