@@ -38,7 +38,8 @@ def test_bench_command_quick_prints_the_tables(tmp_path, capsys):
     from resnet_np import cli
 
     plot = tmp_path / "scaling.png"
-    code = cli.main(["bench", "--quick", "--plot", str(plot), "--skip", "memory", "--skip", "startup"])
+    code = cli.main(["bench", "--quick", "--threads", "1", "--plot", str(plot),
+                     "--skip", "memory", "--skip", "startup"])
     out = capsys.readouterr().out
     assert code == 0
     for heading in ("CPU:", "ours ms", "train step", "images/s against batch", "GFLOP/s"):
@@ -51,3 +52,13 @@ def test_interleaved_medians_calls_each_function_in_turn():
     calls = []
     times = models.interleaved_medians([lambda: calls.append("a"), lambda: calls.append("b")], repeats=3, warmup=1)
     assert calls == ["a", "b"] * 4 and len(times) == 2 and all(np.isfinite(times))
+
+
+@pytest.mark.parametrize("flags, message", [(["--threads", "0"], "--threads must be at least 1"),
+                                            (["--repeats", "0"], "--repeats must be at least 1")])
+def test_bench_command_rejects_bad_numbers_in_one_line(flags, message, capsys):
+    from resnet_np import cli
+
+    assert cli.main(["bench", *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

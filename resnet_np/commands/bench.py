@@ -17,6 +17,9 @@ def configure(parser):
                         help="where to write the scaling plot (default bench_scaling.png; '' for none)")
     parser.add_argument("--skip", action="append", default=[], choices=["conv", "scaling", "memory", "startup"],
                         help="leave out a section (repeatable)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="pin both libraries to N threads (BLAS, Numba and PyTorch; default: leave as they are). "
+                             "On a busy machine use 1: spinning BLAS workers make multi-threaded runs erratic")
 
 
 def _megabytes(value):
@@ -24,6 +27,19 @@ def _megabytes(value):
 
 
 def run(args):
+    from ..bench import machine
+    from ..training.threads import limit_threads
+
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
+    torch = machine.torch_or_none()
+    if torch is not None and args.threads is not None:
+        torch.set_num_threads(args.threads)
+    with limit_threads(args.threads):
+        return _run(args)
+
+
+def _run(args):
     from ..bench import conv, machine, models, process
 
     if args.repeats < 1:
