@@ -114,7 +114,7 @@ def _direction_changes(values):
     return int(np.sum(signs[1:] != signs[:-1]))
 
 
-def _reading(runs, depth, levels_top):
+def _reading(runs, depth, levels_top, chance_loss):
     lines = [f"Training loss around the trained weights of two {depth}-layer nets (filter-normalised random "
              "directions; distance 1 = a step as large as the weights themselves, filter by filter):"]
     for residual in (False, True):
@@ -124,6 +124,12 @@ def _reading(runs, depth, levels_top):
                      f"distance 1; 1-D slice changes direction {run['direction_changes']} time(s); "
                      f"{run['local_minima']} local minim{'um' if run['local_minima'] == 1 else 'a'} on the 2-D grid")
     plain, residual = runs[False], runs[True]
+    if plain["centre"] > 0.5 * chance_loss > residual["centre"]:
+        # A net stuck near chance sits on a high plateau: a small rise around it is not the good kind of flatness.
+        lines.append(f"The plain net barely trained: its loss at the weights, {plain['centre']:.2f}, is "
+                     f"{plain['centre'] / chance_loss:.0%} of chance level (ln {round(np.exp(chance_loss))} = "
+                     f"{chance_loss:.2f}), so it sits on a high plateau, while the residual net "
+                     f"({residual['centre']:.3f}) sits in a basin. Compare the rises below with that in mind.")
     rise_plain = plain["mean_at_half"] - plain["centre"]
     rise_residual = residual["mean_at_half"] - residual["centre"]
     if rise_plain > 1.5 * rise_residual and plain["local_minima"] >= residual["local_minima"]:
@@ -239,7 +245,7 @@ def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, 
             "grid": run["grid"].tolist(), "line": run["line"].tolist(),
             "final_train_error": run["history"][-1]["train_error"] if run["history"] else None,
             "diverged": run["diverged"]}
-    reading = _reading(runs, depth, top)
+    reading = _reading(runs, depth, top, float(np.log(dataset.num_classes)))
     result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
     if verbose:
         print(result)

@@ -94,7 +94,9 @@ class Trainer:
 
     def train_epoch(self):
         """One pass over the training loader in train mode -> (mean loss, error, images per second)."""
-        from tqdm.auto import tqdm  # late: only a training run needs it
+        # late: only a training run needs it. Plain tqdm, not tqdm.auto: in Jupyter without ipywidgets the latter
+        # warns even when the bar is disabled.
+        from tqdm import tqdm
 
         self.model.train()
         loss_sum, correct, seen = 0.0, 0, 0
