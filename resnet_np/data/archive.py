@@ -13,6 +13,7 @@ import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
 
+from resnet_np.atomic import atomic_write
 from resnet_np.errors import UserError
 
 
@@ -86,7 +87,8 @@ def safe_extract_tar(archive_path, destination):
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as source, open(target, "wb") as out:
-                    shutil.copyfileobj(source, out)
+                # Atomically, file by file: an interrupted extraction leaves no truncated batch behind.
+                with tar.extractfile(member) as source:
+                    atomic_write(target, lambda out, source=source: shutil.copyfileobj(source, out))
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         raise UserError(f"cannot read archive {archive_path}: {error}") from error

@@ -10,6 +10,7 @@
 
 from .resnet import CIFAR_WIDTHS, IMAGENET_WIDTHS, ResNet, cifar_resnet, imagenet_resnet
 from .zoo import (
+    GENERAL_CONSTRUCTORS,
     get_model,
     list_models,
     plain18,
@@ -37,7 +38,8 @@ from .zoo import (
 )
 
 __all__ = [
-    "CIFAR_WIDTHS", "IMAGENET_WIDTHS", "ResNet", "cifar_resnet", "get_model", "imagenet_resnet", "list_models",
+    "CIFAR_WIDTHS", "GENERAL_CONSTRUCTORS", "IMAGENET_WIDTHS", "ResNet", "cifar_resnet", "get_model",
+    "imagenet_resnet", "list_models",
     "plain18", "plain20", "plain32", "plain34", "plain44", "plain56", "plain110", "preact_resnet20",
     "preact_resnet32", "preact_resnet44", "preact_resnet56", "preact_resnet110", "resnet18", "resnet20",
     "resnet32", "resnet34", "resnet44", "resnet50", "resnet56", "resnet101", "resnet110", "resnet152",

@@ -21,6 +21,7 @@ from .resnet import cifar_resnet, imagenet_resnet
 _NAMED = {}  # name -> constructor
 _DESCRIPTIONS = {}  # name -> one line
 _GENERAL = {"cifar_resnet": cifar_resnet, "imagenet_resnet": imagenet_resnet}
+GENERAL_CONSTRUCTORS = tuple(_GENERAL)  # get_model accepts these too; list_models() lists only the paper's models
 
 
 def _named_model(name, family, block, size, residual, description):

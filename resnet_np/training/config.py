@@ -20,8 +20,6 @@ from resnet_np.optim import SCHEDULE_NAMES
 
 OPTIMIZER_NAMES = ("sgd", "adam")
 DTYPE_NAMES = ("float32", "float64")
-# get_model's general constructors, which list_models() (the paper's named models) does not include.
-GENERAL_MODELS = ("cifar_resnet", "imagenet_resnet")
 
 # Per-dataset defaults for the settings a TrainConfig leaves at None.
 DATASET_DEFAULTS = {
@@ -75,9 +73,9 @@ class TrainConfig:
 
     def validate(self):
         """Raise UserError (one line naming the setting) for any value out of range."""
-        from resnet_np.models import list_models  # late: the models import the whole nn package
+        from resnet_np.models import GENERAL_CONSTRUCTORS, list_models  # late: the models import the whole nn package
 
-        _choice("model", self.model, list(list_models()) + list(GENERAL_MODELS))
+        _choice("model", self.model, list(list_models()) + list(GENERAL_CONSTRUCTORS))
         _choice("dataset", self.dataset, DATASET_NAMES)
         _choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
         _choice("schedule", self.schedule, SCHEDULE_NAMES)
