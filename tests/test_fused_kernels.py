@@ -3,15 +3,12 @@
 Run with the kernels compiled and with NUMBA_DISABLE_JIT=1 (then they run as plain Python on these small shapes).
 """
 
-import importlib
 
 import numpy as np
 import pytest
 
 from resnet_np import functional as F
 from resnet_np.functional import batchnorm, kernels, workspace
-
-conv_module = importlib.import_module("resnet_np.functional.conv")
 
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 
@@ -80,27 +77,6 @@ def test_conv_numba_path_equals_numpy_path(dtype, stride, padding):
     for fast, reference in zip(results["numba"], results["numpy"], strict=True):
         assert fast.dtype == dtype
         np.testing.assert_allclose(fast, reference, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
-
-
-def test_conv_keeping_columns_gives_the_same_gradients():
-    rng = np.random.default_rng(4)
-    x, w = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((2, 3, 3, 3))
-    dout = rng.standard_normal((2, 2, 5, 5))
-    out, cache = F.conv2d_forward(x, w, None, 1, 1)
-    assert cache.cols is None  # the default: rebuild cols in the backward instead of holding them
-    recomputed = F.conv2d_backward(dout, cache)
-    previous = conv_module.set_keep_columns(True)
-    try:
-        kept_out, kept_cache = F.conv2d_forward(x, w, None, 1, 1)
-        assert kept_cache.cols is not None
-        cols_before = kept_cache.cols.copy()
-        kept = F.conv2d_backward(dout, kept_cache)
-        np.testing.assert_array_equal(kept_cache.cols, cols_before)  # a second backward would still be right
-    finally:
-        conv_module.set_keep_columns(previous)
-    np.testing.assert_array_equal(out, kept_out)
-    for a, b in zip(recomputed[:2], kept[:2], strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
 
 
 def test_conv_outputs_and_gradients_do_not_share_scratch_memory():

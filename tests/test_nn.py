@@ -220,7 +220,7 @@ def test_wrong_channels_error_names_layer_and_expected_shape():
 
 def test_errors_from_the_op_are_prefixed_with_the_layer():
     conv = nn.Conv2d(1, 1, 5)
-    with pytest.raises(ValueError, match=r"^Conv2d 1->1, 5x5: im2col: kernel 5x5 is larger"):
+    with pytest.raises(ValueError, match=r"^Conv2d 1->1, 5x5: conv2d: kernel 5x5 is larger"):
         conv(np.zeros((1, 1, 3, 3), dtype=np.float32))
 
 

@@ -18,6 +18,8 @@ Backward, with g = dout:
 batchnorm2d_forward_reference / batchnorm2d_backward_reference below are the formulas above in NumPy: read those.
 batchnorm2d_forward / batchnorm2d_backward compute the same with the fused Numba kernels of batchnorm_kernels.py
 (a few passes over memory instead of ~10) when the backend is "numba" (see im2col.get_backend), else the reference.
+The fused path works on chunks of images (several threads at once, see parallel.py): per-channel sums are
+added up over the chunks, in chunk order.
 """
 
 from typing import NamedTuple
@@ -27,6 +29,9 @@ import numpy as np
 from . import batchnorm_kernels
 from ._validation import require_float, require_ndim, require_same_dtype, require_shape
 from .im2col import get_backend
+from .parallel import chunk_size, run_in_chunks
+
+VALUES_PER_CHUNK = 65536  # elements of x per chunk of images for the fused kernels (256 KiB in float32)
 
 _CHANNEL_AXES = (0, 2, 3)  # everything but the channel axis
 
@@ -72,19 +77,39 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
     if get_backend() != "numba":
         return batchnorm2d_forward_reference(x, gamma, beta, running_mean, running_var, training, momentum, eps)
     x = np.ascontiguousarray(_check_forward(x, gamma, beta, running_mean, running_var, training))
+    chunk = _images_per_chunk(x)
     if training:
-        mean64 = np.empty(x.shape[1])
-        var64 = np.empty(x.shape[1])
-        batchnorm_kernels.channel_statistics(x, mean64, var64)
+        count = x.size // x.shape[1]
+        mean64 = _sum_over_chunks(batchnorm_kernels.channel_sums, x, chunk) / count
+        var64 = _sum_over_chunks(batchnorm_kernels.squared_deviation_sums, x, chunk, mean64) / count
         mean, var = mean64.astype(x.dtype), var64.astype(x.dtype)
-        _update_running(running_mean, running_var, mean, var, momentum, x.size // x.shape[1])
+        _update_running(running_mean, running_var, mean, var, momentum, count)
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
     inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+    gamma, beta = np.ascontiguousarray(gamma), np.ascontiguousarray(beta)
     x_hat, out = np.empty_like(x), np.empty_like(x)
-    batchnorm_kernels.normalize(x, mean, inv_std, np.ascontiguousarray(gamma), np.ascontiguousarray(beta), x_hat,
-                                out)
+
+    def normalize(first, stop):
+        batchnorm_kernels.normalize(x[first:stop], mean, inv_std, gamma, beta, x_hat[first:stop], out[first:stop])
+
+    run_in_chunks(normalize, x.shape[0], chunk)
     return out, BatchNorm2dCache(x_hat, gamma, inv_std, training)
+
+
+def _images_per_chunk(x):
+    return chunk_size(x.shape[0], x[0].size, VALUES_PER_CHUNK)
+
+
+def _sum_over_chunks(kernel, x, chunk, *arguments):
+    """Run kernel(x[first:stop], *arguments, sums) on every chunk; return the sum of the chunks' sums (float64)."""
+
+    def chunk_sums(first, stop):
+        sums = np.empty(x.shape[1])
+        kernel(x[first:stop], *arguments, sums)
+        return sums
+
+    return np.sum(run_in_chunks(chunk_sums, x.shape[0], chunk), axis=0)
 
 
 def batchnorm2d_backward(dout, cache):
@@ -94,16 +119,28 @@ def batchnorm2d_backward(dout, cache):
         return batchnorm2d_backward_reference(dout, cache)
     require_shape("batchnorm2d_backward", "dout", dout, cache.x_hat.shape)
     dout = np.ascontiguousarray(dout)
-    dbeta64, dgamma64 = np.empty(dout.shape[1]), np.empty(dout.shape[1])
-    batchnorm_kernels.gradient_sums(dout, cache.x_hat, dbeta64, dgamma64)
+    x_hat = cache.x_hat
+    chunk = _images_per_chunk(dout)
+
+    def gradient_sums(first, stop):
+        dbeta_sums, dgamma_sums = np.empty(dout.shape[1]), np.empty(dout.shape[1])
+        batchnorm_kernels.gradient_sums(dout[first:stop], x_hat[first:stop], dbeta_sums, dgamma_sums)
+        return dbeta_sums, dgamma_sums
+
+    dbeta64, dgamma64 = np.sum(run_in_chunks(gradient_sums, dout.shape[0], chunk), axis=0)
     dbeta, dgamma = dbeta64.astype(dout.dtype), dgamma64.astype(dout.dtype)
     scale = cache.gamma * cache.inv_std
     if not cache.training:
         return dout * _per_channel(scale), dgamma, dbeta
     count = dout.size // dout.shape[1]
+    dbeta_mean, dgamma_mean = (dbeta64 / count).astype(dout.dtype), (dgamma64 / count).astype(dout.dtype)
     dx = np.empty_like(dout)
-    batchnorm_kernels.input_gradient(dout, cache.x_hat, scale, (dbeta64 / count).astype(dout.dtype),
-                                     (dgamma64 / count).astype(dout.dtype), dx)
+
+    def input_gradient(first, stop):
+        batchnorm_kernels.input_gradient(dout[first:stop], x_hat[first:stop], scale, dbeta_mean, dgamma_mean,
+                                         dx[first:stop])
+
+    run_in_chunks(input_gradient, dout.shape[0], chunk)
     return dx, dgamma, dbeta
 
 

@@ -2,14 +2,16 @@
 
 The NumPy reference (batchnorm.py) makes a temporary array for every step (x - mean, its square, x_hat, x_hat *
 gamma, ...): about ten passes over an activation-sized array per forward and as many per backward. Here:
-    forward:  channel_statistics  2 reads of x (the mean, then the variance around it: as exact as the reference)
+    forward:  channel_sums,       2 reads of x (the mean, then the variance around it: as exact as the reference)
+              squared_deviation_sums
               normalize           1 read of x, writes x_hat and out
     backward: gradient_sums       1 read of dout and x_hat -> dbeta, dgamma
               input_gradient      1 read of dout and x_hat, writes dx
 Sums are accumulated in float64 whatever the data type, so float32 statistics are as accurate as float64 ones.
 The sums may be reordered (fastmath "reassoc": several partial sums at once, in vector registers): without it
 every addition waits for the previous one, and the sums alone took longer than the reference's NumPy passes.
-Serial, like the conv kernels (see kernels.py for why). Arrays are (N, C, H, W), C-contiguous.
+Serial and nogil, like the conv kernels (see kernels.py for why): batchnorm.py calls each on chunks of images,
+on several threads, and adds up the chunks' sums itself. Arrays are (N, C, H, W), C-contiguous.
 """
 
 from .kernels import njit
@@ -17,22 +19,25 @@ from .kernels import njit
 _REORDER_SUMS = {"reassoc"}  # only reassociation: NaN and infinity keep their IEEE meaning
 
 
-@njit(cache=True, fastmath=_REORDER_SUMS)
-def channel_statistics(x, mean, var):
-    """mean[c] = average of x[:, c], var[c] = average of (x[:, c] - mean[c])^2 (biased); mean, var float64 (C,)."""
+@njit(cache=True, nogil=True, fastmath=_REORDER_SUMS)
+def channel_sums(x, sums):
+    """sums[c] = sum of x[:, c] (float64 (C,)): the first pass of the mean."""
     n_images, channels, height, width = x.shape
-    count = n_images * height * width
-    mean[:] = 0.0
-    var[:] = 0.0
+    sums[:] = 0.0
     for n in range(n_images):
         for c in range(channels):
             total = 0.0
             for h in range(height):
                 for w in range(width):
                     total += x[n, c, h, w]
-            mean[c] += total
-    for c in range(channels):
-        mean[c] /= count
+            sums[c] += total
+
+
+@njit(cache=True, nogil=True, fastmath=_REORDER_SUMS)
+def squared_deviation_sums(x, mean, sums):
+    """sums[c] = sum of (x[:, c] - mean[c])^2 (float64 (C,)): the second pass, for the variance."""
+    n_images, channels, height, width = x.shape
+    sums[:] = 0.0
     for n in range(n_images):
         for c in range(channels):
             center = mean[c]
@@ -41,12 +46,10 @@ def channel_statistics(x, mean, var):
                 for w in range(width):
                     deviation = x[n, c, h, w] - center
                     total += deviation * deviation
-            var[c] += total
-    for c in range(channels):
-        var[c] /= count
+            sums[c] += total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def normalize(x, mean, inv_std, gamma, beta, x_hat, out):
     """x_hat = (x - mean) * inv_std and out = gamma * x_hat + beta, per channel (all vectors in x's dtype)."""
     n_images, channels, height, width = x.shape
@@ -60,7 +63,7 @@ def normalize(x, mean, inv_std, gamma, beta, x_hat, out):
                     out[n, c, h, w] = normalized * weight + shift
 
 
-@njit(cache=True, fastmath=_REORDER_SUMS)
+@njit(cache=True, nogil=True, fastmath=_REORDER_SUMS)
 def gradient_sums(dout, x_hat, dbeta, dgamma):
     """dbeta[c] = sum of dout[:, c], dgamma[c] = sum of dout[:, c] * x_hat[:, c]; dbeta, dgamma float64 (C,)."""
     n_images, channels, height, width = dout.shape
@@ -79,7 +82,7 @@ def gradient_sums(dout, x_hat, dbeta, dgamma):
             dgamma[c] += gamma_total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def input_gradient(dout, x_hat, scale, dbeta_mean, dgamma_mean, dx):
     """Training-mode dx = scale * (dout - dbeta / M - x_hat * dgamma / M), per channel (vectors in dout's dtype)."""
     n_images, channels, height, width = dout.shape

@@ -60,7 +60,7 @@ def conv_output_size(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _geometry(op, x_shape, kh, kw, stride, padding):
+def window_geometry(op, x_shape, kh, kw, stride, padding):
     """Validate the window against the input; return (stride_h, stride_w, pad_h, pad_w, out_h, out_w)."""
     kh, kw = pair(op, "kernel size", (kh, kw), 1)
     stride_h, stride_w = pair(op, "stride", stride, 1)
@@ -85,7 +85,7 @@ def im2col_reference(x, kh, kw, stride=1, padding=0):
     """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w), one kernel offset (i, j) at a time."""
     x = require_ndim("im2col", "x", x, 4, "(N, C, H, W)")
     n_images, channels = x.shape[:2]
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = _geometry("im2col", x.shape, kh, kw, stride, padding)
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = window_geometry("im2col", x.shape, kh, kw, stride, padding)
     x_padded = np.pad(x, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
     cols = np.empty((channels, kh, kw, n_images, out_h, out_w), dtype=x.dtype)
     for i in range(kh):
@@ -99,7 +99,7 @@ def im2col_reference(x, kh, kw, stride=1, padding=0):
 def col2im_reference(cols, x_shape, kh, kw, stride=1, padding=0):
     """cols (C*kh*kw, N*out_h*out_w) -> dx (N, C, H, W), adding overlapping contributions."""
     n_images, channels, height, width = x_shape
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = _geometry("col2im", x_shape, kh, kw, stride, padding)
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = window_geometry("col2im", x_shape, kh, kw, stride, padding)
     _check_cols_shape(cols, x_shape, kh, kw, out_h, out_w)
     cols = cols.reshape(channels, kh, kw, n_images, out_h, out_w)
     dx_padded = np.zeros((n_images, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=cols.dtype)
@@ -132,7 +132,8 @@ def im2col(x, kh, kw, stride=1, padding=0, out=None):
     x = require_ndim("im2col", "x", x, 4, "(N, C, H, W)")
     require_float("im2col", "x", x)
     n_images, channels = x.shape[:2]
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = _geometry("im2col", x.shape, kh, kw, stride, padding)
+    geometry = window_geometry("im2col", x.shape, kh, kw, stride, padding)
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     if _backend == "numpy" and out is None:
         return im2col_reference(x, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
     shape = (channels * kh * kw, n_images * out_h * out_w)
@@ -140,25 +141,47 @@ def im2col(x, kh, kw, stride=1, padding=0, out=None):
         out = np.empty(shape, dtype=x.dtype)
     elif out.shape != shape or out.dtype != x.dtype:
         raise ValueError(f"im2col: out must be {shape} {x.dtype}, got {out.shape} {out.dtype}")
-    if _backend == "numpy":
-        out[...] = im2col_reference(x, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
-        return out
-    kernels.im2col_kernel(
-        np.ascontiguousarray(x), kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out
-    )
-    return out
+    return im2col_into(np.ascontiguousarray(x), kh, kw, geometry, out)
 
 
-def col2im(cols, x_shape, kh, kw, stride=1, padding=0):
-    """cols (C*kh*kw, N*out_h*out_w) -> dx (N, C, H, W): the adjoint of im2col (overlaps are summed)."""
+def col2im(cols, x_shape, kh, kw, stride=1, padding=0, out=None):
+    """cols (C*kh*kw, N*out_h*out_w) -> dx (N, C, H, W): the adjoint of im2col (overlaps are summed).
+
+    `out`, if given, is a C-contiguous array of shape x_shape to write dx into (its content is overwritten).
+    """
     x_shape = tuple(int(s) for s in x_shape)
     if len(x_shape) != 4:
         raise ValueError(f"col2im: x_shape must be (N, C, H, W), got {x_shape}")
     require_float("col2im", "cols", cols)
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = _geometry("col2im", x_shape, kh, kw, stride, padding)
-    _check_cols_shape(cols, x_shape, kh, kw, out_h, out_w)
+    geometry = window_geometry("col2im", x_shape, kh, kw, stride, padding)
+    _check_cols_shape(cols, x_shape, kh, kw, geometry[4], geometry[5])
+    if out is None:
+        out = np.empty(x_shape, dtype=cols.dtype)
+    elif out.shape != x_shape or out.dtype != cols.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"col2im: out must be a C-contiguous {x_shape} {cols.dtype} array, "
+                         f"got {out.shape} {out.dtype}")
+    return col2im_into(np.ascontiguousarray(cols), kh, kw, geometry, out)
+
+
+def im2col_into(x, kh, kw, geometry, out):
+    """im2col without the checks, for callers that have made them (conv calls it once per chunk of images).
+
+    x C-contiguous (N, C, H, W); geometry = window_geometry(...); out the (C*kh*kw, N*out_h*out_w) cols to fill.
+    """
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     if _backend == "numpy":
-        return np.ascontiguousarray(col2im_reference(cols, x_shape, kh, kw, (stride_h, stride_w), (pad_h, pad_w)))
-    dx = np.empty(x_shape, dtype=cols.dtype)  # the kernel zeroes each plane before adding into it
-    kernels.col2im_kernel(np.ascontiguousarray(cols), kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx)
-    return dx
+        out[...] = im2col_reference(x, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
+    else:
+        kernels.im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
+    return out
+
+
+def col2im_into(cols, kh, kw, geometry, out):
+    """col2im without the checks: cols C-contiguous; out the C-contiguous (N, C, H, W) array to overwrite."""
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
+    if _backend == "numpy":
+        out[...] = col2im_reference(cols, out.shape, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
+    else:
+        # The kernel zeroes each plane of out before adding into it.
+        kernels.col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
+    return out

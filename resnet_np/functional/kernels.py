@@ -4,10 +4,11 @@ They are plain Python loops over scalars, which Numba compiles to machine code (
 code on disk between runs). With NUMBA_DISABLE_JIT=1, or without Numba installed, they run as ordinary Python:
 correct but slow, so `im2col.py` then prefers the vectorised NumPy reference for real work.
 
-Why serial (no `parallel=True`): both loops only move memory, and the matrix products next to them already use
-every core through OpenBLAS. On a 2-core machine, Numba's parallel threads and OpenBLAS's worker threads (which
-keep spinning for a while after each product) fight over the cores: a parallel kernel ran at half speed right
-after a product, and a whole conv layer became slower than the NumPy reference. A serial kernel also has no
+Why serial (no `parallel=True`): on a 2-core machine Numba's parallel threads and OpenBLAS's worker threads
+(which keep spinning for a while after each product) fought over the cores: a parallel kernel ran at half speed
+right after a product. Instead conv works on chunks of images, several threads take chunks at once
+(parallel.py), and each chunk calls these kernels on its own images. `nogil=True` lets the compiled code run
+without Python's global interpreter lock, so those threads really run together. A serial kernel also has no
 thread start-up cost on tiny inputs (gradient checks) and compiles several times faster.
 
 Column layout (see im2col.py): cols[row, column] with
@@ -41,7 +42,7 @@ def jit_enabled():
     return NUMBA_AVAILABLE and os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _inside(offset, stride, pad, size, out_size):
     """[first, stop): the outputs o with 0 <= o * stride - pad + offset < size (the rest read the padding)."""
     first = 0
@@ -54,7 +55,7 @@ def _inside(offset, stride, pad, size, out_size):
     return min(first, stop), stop
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, cols):
     """Fill cols (C*kh*kw, N*out_h*out_w) from x (N, C, H, W); positions in the zero padding get 0."""
     n_images, channels, height, width = x.shape
@@ -82,7 +83,7 @@ def im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, col
                             cols_row[uintp(column + ow)] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx):
     """Write into dx (N, C, H, W) the sum, for every pixel, of the cols entries copied from it (im2col's adjoint).
 

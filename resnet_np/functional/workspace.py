@@ -9,6 +9,7 @@ only inside one forward or backward call and never returns it, so layers cannot 
     cols = scratch("columns", (rows, columns), np.float32)   # a view into the shared buffer, content undefined
 """
 
+import math
 import threading
 
 import numpy as np
@@ -25,7 +26,7 @@ def scratch(purpose, shape, dtype):
     if buffers is None:
         buffers = _local.buffers = {}
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape)) * dtype.itemsize
+    size = math.prod(shape) * dtype.itemsize
     buffer = buffers.get(purpose)
     if buffer is None or buffer.size < size:
         buffer = buffers[purpose] = np.empty(max(size, 1), dtype=np.uint8)

@@ -1,22 +1,27 @@
-"""How many CPU threads the maths may use: BLAS (NumPy's matrix products) and Numba's parallel kernels.
+"""How many CPU threads the maths may use.
 
-Why it matters: the matrices of a small ResNet are small, and on a busy machine (other programs running on the
-same cores) threads that wait for each other can make a training step many times slower than one thread.
-Measured on a shared 2-core machine, resnet20 on 8x8 digits at batch 64: ~700-1100 images/s with one thread,
-40-200 images/s with two. Re-measured after the Numba kernels became serial, with one other program busy on one
-core: the default `train` job 31.5 s with one thread, 130.5 s with two; a resnet20 CIFAR step at batch 128,
-1.1-1.3 s with one thread, 30 s with two (PyTorch: 0.6-0.8 s vs 3.4 s). OpenBLAS's workers spin while waiting
-for each other, so one busy core is enough to wreck a two-thread run; hence the default of one. The result of
-a matrix product can also differ in the last bits between thread counts, so a bit-for-bit resume needs the same
-setting as the original run.
+resnet_np spreads each conv, batch norm and ReLU over a pool of its own threads, a chunk of images per thread
+(resnet_np/functional/parallel.py), and keeps BLAS (NumPy's matrix products) to one thread inside them.
+
+Why this and not BLAS's threads: measured on a shared 2-core machine, when BLAS did the threading, one other busy
+program was enough to make two threads many times slower than one (the default `train` job 31.5 s with one
+thread, 130.5 s with two; a resnet20 CIFAR step at batch 128, 1.1-1.3 s vs 30 s). OpenBLAS's workers spin while
+they wait for each other, and a worker that shares its core with another program keeps the others spinning.
+The chunk pool has no such barrier inside a product: a thread that is slowed down just takes fewer chunks.
 """
 
 import contextlib
 
+from ..functional.parallel import set_num_threads
+
 
 @contextlib.contextmanager
 def limit_threads(threads):
-    """Context manager: at most `threads` BLAS and Numba threads inside the block (None: leave as they are)."""
+    """Context manager: the maths uses `threads` threads inside the block (None: leave everything as it is).
+
+    Sets resnet_np's chunk pool to `threads` and limits BLAS to one thread per product. Results are then the same
+    bit for bit whatever `threads` is (the chunks and the order of their sums do not depend on it).
+    """
     if threads is None:
         yield
         return
@@ -24,20 +29,9 @@ def limit_threads(threads):
         raise ValueError(f"limit_threads: threads must be an integer >= 1 or None, got {threads!r}")
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads), _numba_threads(threads):
-        yield
-
-
-@contextlib.contextmanager
-def _numba_threads(threads):
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba is a requirement; the kernels then run as plain Python
-        yield
-        return
-    previous = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
+    with threadpool_limits(limits=1, user_api="blas"):
+        previous = set_num_threads(threads)
+        try:
+            yield
+        finally:
+            set_num_threads(previous)

@@ -1,0 +1,132 @@
+"""The chunk pool (functional/parallel.py) and the chunked conv: same maths, any number of threads."""
+
+import importlib
+import threading
+
+import numpy as np
+import pytest
+
+from resnet_np import functional as F
+from resnet_np.functional import parallel
+from resnet_np.models import cifar_resnet
+from resnet_np.training import limit_threads
+
+conv_module = importlib.import_module("resnet_np.functional.conv")
+
+
+@pytest.fixture
+def threads():
+    """Run the body with a pool of 3 threads (more than this machine may have: the pool must not care)."""
+    previous = parallel.set_num_threads(3)
+    yield 3
+    parallel.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("pool", [1, 3])
+def test_run_in_chunks_covers_the_range_once_and_keeps_chunk_order(pool):
+    previous = parallel.set_num_threads(pool)
+    try:
+        seen = []
+        results = parallel.run_in_chunks(lambda first, stop: seen.append((first, stop)) or (first, stop), 10, 3)
+    finally:
+        parallel.set_num_threads(previous)
+    assert results == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    assert sorted(seen) == results
+
+
+def test_chunks_really_run_on_several_threads(threads):
+    barrier = threading.Barrier(2, timeout=10)  # two chunks must be in flight at once to pass it
+
+    def work(first, stop):
+        if first < 2:
+            barrier.wait()
+        return threading.get_ident()
+
+    idents = parallel.run_in_chunks(work, 4, 1)
+    assert len(set(idents[:2])) == 2
+
+
+def test_an_error_in_a_chunk_reaches_the_caller_and_the_pool_still_works(threads):
+    def work(first, stop):
+        if first == 5:
+            raise ValueError("chunk 5 failed")
+        return first
+
+    with pytest.raises(ValueError, match="chunk 5 failed"):
+        parallel.run_in_chunks(work, 8, 1)
+    assert parallel.run_in_chunks(lambda first, stop: first, 4, 1) == [0, 1, 2, 3]
+
+
+def test_a_nested_call_runs_inline_instead_of_waiting_for_itself(threads):
+    def outer(first, stop):
+        return sum(parallel.run_in_chunks(lambda a, b: b - a, 6, 2))
+
+    assert parallel.run_in_chunks(outer, 4, 1) == [6, 6, 6, 6]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+        parallel.set_num_threads(bad)
+    assert parallel.get_num_threads() == 1
+
+
+def test_chunk_size_aims_at_the_target_but_leaves_several_chunks():
+    assert parallel.chunk_size(128, 1024, 2048) == 2  # 2 images of 32x32 positions
+    assert parallel.chunk_size(128, 64, 2048) == 16  # 32 would leave only 4 chunks: capped at 128 / 8
+    assert parallel.chunk_size(3, 10_000, 2048) == 1
+    assert parallel.chunk_size(1, 1, 2048) == 1
+
+
+def _conv_in_one_product(x, w, b, stride, padding, dout):
+    """The formulas of conv.py's docstring on the whole batch at once, with the NumPy im2col/col2im."""
+    n, k = x.shape[0], w.shape[0]
+    cols = F.im2col_reference(x, w.shape[2], w.shape[3], stride, padding)
+    out = (w.reshape(k, -1) @ cols).reshape(k, n, -1).transpose(1, 0, 2) + b.reshape(1, -1, 1)
+    dout_matrix = dout.transpose(1, 0, 2, 3).reshape(k, -1)
+    dw = (dout_matrix @ cols.T).reshape(w.shape)
+    dx = F.col2im_reference(w.reshape(k, -1).T @ dout_matrix, x.shape, w.shape[2], w.shape[3], stride, padding)
+    return out.reshape(dout.shape), dx, dw, dout_matrix.sum(axis=1)
+
+
+@pytest.mark.parametrize("pool", [1, 3])
+@pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0)])
+def test_conv_in_chunks_equals_one_product_over_the_batch(monkeypatch, pool, stride, padding):
+    monkeypatch.setattr(conv_module, "POSITIONS_PER_CHUNK", 1)  # 7 images: 7 chunks of one image
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((7, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    previous = parallel.set_num_threads(pool)
+    try:
+        out, cache = F.conv2d_forward(x, w, b, stride, padding)
+        dout = rng.standard_normal(out.shape)
+        dx, dw, db = F.conv2d_backward(dout, cache)
+    finally:
+        parallel.set_num_threads(previous)
+    expected = _conv_in_one_product(x, w, b, stride, padding, dout)
+    for got, want in zip((out, dx, dw, db), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_training_step_is_bit_for_bit_the_same_with_one_or_two_threads():
+    x = np.random.default_rng(1).standard_normal((16, 3, 8, 8)).astype(np.float32)
+    results = []
+    for threads in (1, 2):
+        model = cifar_resnet(8, dtype=np.float32, seed=0)
+        with limit_threads(threads):
+            logits = model(x)
+            model.backward(np.ones_like(logits) / logits.size)
+        results.append([logits] + [parameter.grad.copy() for parameter in model.parameters()])
+    for one, two in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, two)
+
+
+def test_col2im_writes_into_out_and_checks_it():
+    rng = np.random.default_rng(2)
+    cols = rng.standard_normal((3 * 9, 2 * 4 * 4))
+    dx = np.full((5, 3, 4, 4), np.nan)
+    returned = F.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=dx[1:3])
+    assert np.shares_memory(returned, dx)
+    np.testing.assert_allclose(dx[1:3], F.col2im_reference(cols, (2, 3, 4, 4), 3, 3, 1, 1), rtol=1e-13)
+    assert np.isnan(dx[0]).all() and np.isnan(dx[3:]).all()
+    with pytest.raises(ValueError, match=r"col2im: out must be a C-contiguous \(2, 3, 4, 4\) float64 array"):
+        F.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=np.empty((2, 3, 4, 4), np.float32))
