@@ -7,8 +7,10 @@ from resnet_np.bench import conv, machine
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: every core)")
     parser.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     args = parser.parse_args()
-    dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
-    print(machine.describe(), end="\n\n")
-    print(conv.run(dtypes, args.repeats)[1])
+    with machine.threads_for_both(args.threads):
+        dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
+        print(machine.describe(), end="\n\n")
+        print(conv.run(dtypes, args.repeats)[1])

@@ -1,7 +1,9 @@
 """The chunk pool (functional/parallel.py) and the chunked conv: same maths, any number of threads."""
 
 import importlib
+import os
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -130,3 +132,30 @@ def test_col2im_writes_into_out_and_checks_it():
     assert np.isnan(dx[0]).all() and np.isnan(dx[3:]).all()
     with pytest.raises(ValueError, match=r"col2im: out must be a C-contiguous \(2, 3, 4, 4\) float64 array"):
         F.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=np.empty((2, 3, 4, 4), np.float32))
+
+
+def test_the_helpers_follow_the_callers_floating_point_error_handling(threads):
+    big = np.full(4, 1e308)
+
+    def overflow(first, stop):
+        return big[first:stop] * 10
+
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        parallel.run_in_chunks(overflow, 4, 1)
+    with np.errstate(over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning from any thread would fail here
+        assert np.isinf(np.concatenate(parallel.run_in_chunks(overflow, 4, 1))).all()
+
+
+def test_default_threads_is_the_usable_cores_capped():
+    from resnet_np.training.threads import MAX_DEFAULT_THREADS, default_threads
+
+    assert 1 <= default_threads() <= MAX_DEFAULT_THREADS
+    assert default_threads() <= (os.cpu_count() or 1)
+
+
+def test_limit_threads_sets_the_pool_and_restores_it():
+    assert parallel.get_num_threads() == 1
+    with limit_threads(2):
+        assert parallel.get_num_threads() == 2
+    assert parallel.get_num_threads() == 1

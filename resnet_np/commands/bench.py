@@ -18,8 +18,8 @@ def configure(parser):
     parser.add_argument("--skip", action="append", default=[], choices=["conv", "scaling", "memory", "startup"],
                         help="leave out a section (repeatable)")
     parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="pin both libraries to N threads (BLAS, Numba and PyTorch; default: leave as they are). "
-                             "On a busy machine use 1: spinning BLAS workers make multi-threaded runs erratic")
+                        help="run both libraries on N threads (resnet_np's pool and PyTorch's; default: every core, "
+                             "up to 8)")
 
 
 def _megabytes(value):
@@ -28,14 +28,10 @@ def _megabytes(value):
 
 def run(args):
     from ..bench import machine
-    from ..training.threads import limit_threads
 
     if args.threads is not None and args.threads < 1:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
-    torch = machine.torch_or_none()
-    if torch is not None and args.threads is not None:
-        torch.set_num_threads(args.threads)
-    with limit_threads(args.threads):
+    with machine.threads_for_both(args.threads):
         return _run(args)
 
 

@@ -26,8 +26,7 @@ def configure(parser):
                                                           "feature-maps: where the checkpoint's data lives")
     parser.add_argument("--checkpoint", metavar="PATH", help="feature-maps: a model or checkpoint written by train")
     parser.add_argument("--threads", metavar="N", type=positive_int, default=DEFAULT_THREADS,
-                        help=f"CPU threads for the maths (default {DEFAULT_THREADS}, as for train: the demos' arrays "
-                             "are small, and threads slow down badly on a busy machine)")
+                        help=f"CPU threads for the maths (default {DEFAULT_THREADS}, as for train)")
     parser.add_argument("--set", type=key_value, action="append", metavar="KEY=VALUE", default=None,
                         help="override a size of the demo, e.g. --set epochs=30 --set depths=[20,110] "
                              "(repeatable; a wrong key lists the valid ones)")

@@ -12,11 +12,12 @@ import sys
 
 from ..errors import UserError
 from ..training.config import DTYPE_NAMES, OPTIMIZER_NAMES, TrainConfig
+from ..training.threads import default_threads
 
 DATASETS = ("digits", "cifar10", "synthetic")  # resnet_np.data.DATASET_NAMES, without importing the data package
 SCHEDULES = ("multistep", "cosine", "constant")  # resnet_np.optim.SCHEDULE_NAMES
 DEFAULTS = TrainConfig()
-DEFAULT_THREADS = 1  # see resnet_np/training/threads.py for the measurements behind this
+DEFAULT_THREADS = default_threads()  # every core (up to 8); see resnet_np/training/threads.py for the measurements
 
 
 def positive_int(text):
@@ -104,8 +105,7 @@ def configure(parser):
         help="stop once this many epochs are done (continue later with --resume)")
     add("--overwrite", action="store_true", help="allow --out to be a folder that already holds a run")
     add("--threads", metavar="N", type=positive_int, default=DEFAULT_THREADS,
-        help=f"CPU threads for the maths (default {DEFAULT_THREADS}: small ResNets gain little from more, and "
-             "threads slow down badly on a busy machine)")
+        help=f"CPU threads for the maths (default {DEFAULT_THREADS}: every core of this machine, up to 8)")
     add("--quiet", action="store_true", help="print only the results table")
 
 

@@ -31,7 +31,7 @@ from ._validation import require_float, require_ndim, require_same_dtype, requir
 from .im2col import get_backend
 from .parallel import chunk_size, run_in_chunks
 
-VALUES_PER_CHUNK = 65536  # elements of x per chunk of images for the fused kernels (256 KiB in float32)
+VALUES_PER_CHUNK = 1 << 18  # elements of x per chunk of images for the fused kernels (1 MiB in float32)
 
 _CHANNEL_AXES = (0, 2, 3)  # everything but the channel axis
 

@@ -92,20 +92,23 @@ def conv2d_backward(dout, cache):
     dx = np.empty(x.shape, dtype=x.dtype)
 
     def backward_images(first, stop):
-        """Fills dx[first:stop]; returns this chunk's share of dW, (K, C*kh*kw)."""
+        """Fills dx[first:stop]; returns this chunk's share of dW, transposed: (C*kh*kw, K)."""
         positions = (stop - first) * out_h * out_w
         dout_matrix = scratch("product", (out_channels, positions), x.dtype)
         dout_matrix.reshape(out_channels, stop - first, out_h, out_w)[...] = dout[first:stop].transpose(1, 0, 2, 3)
         cols = im2col_into(x[first:stop], kh, kw, cache.geometry,
                            scratch("columns", (channels * kh * kw, positions), x.dtype))
-        dw_share = dout_matrix @ cols.T
+        # dW = D @ cols.T, computed as its transpose cols @ D.T: the same numbers, and OpenBLAS runs this order
+        # 7-20% faster at ResNet-20's shapes (its output is the tall (C*kh*kw, K) matrix).
+        dw_share_transposed = cols @ dout_matrix.T
         dcols = np.matmul(weights.T, dout_matrix, out=cols)  # cols is no longer needed: overwrite it
         col2im_into(dcols, kh, kw, cache.geometry, dx[first:stop])
-        return dw_share
+        return dw_share_transposed
 
     dw_shares = run_in_chunks(backward_images, n_images, chunk_size(n_images, out_h * out_w, POSITIONS_PER_CHUNK))
-    dw = dw_shares[0]
+    dw_transposed = dw_shares[0]
     for share in dw_shares[1:]:  # in chunk order, so the sum does not depend on which thread ran which chunk
-        dw += share
+        dw_transposed += share
+    dw = np.ascontiguousarray(dw_transposed.T).reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
-    return dx, dw.reshape(w.shape), db
+    return dx, dw, db

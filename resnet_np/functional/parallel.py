@@ -22,6 +22,8 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 _num_threads = 1
 _pool = None
 _blas_limit = None  # threadpoolctl's limiter while the pool has more than one thread
@@ -79,14 +81,16 @@ def run_in_chunks(work, total, chunk):
 
     results = [None] * len(bounds)
     next_chunk = itertools.count()  # next() on it is atomic under the GIL: each chunk is taken exactly once
+    error_handling = np.geterr()  # np.errstate is per thread: the helpers must follow the caller's
 
     def worker():
         _local.busy = True
         try:
-            for index in next_chunk:
-                if index >= len(bounds):
-                    return
-                results[index] = work(*bounds[index])
+            with np.errstate(**error_handling):
+                for index in next_chunk:
+                    if index >= len(bounds):
+                        return
+                    results[index] = work(*bounds[index])
         finally:
             _local.busy = False
 

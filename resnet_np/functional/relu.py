@@ -11,7 +11,7 @@ import numpy as np
 
 from .parallel import chunk_size, run_in_chunks
 
-VALUES_PER_CHUNK = 65536
+VALUES_PER_CHUNK = 1 << 18
 
 
 class ReLUCache(NamedTuple):
