@@ -107,12 +107,37 @@ def test_scratch_reuses_and_grows_its_buffer():
     assert workspace.nbytes() == 0
 
 
-def test_col2im_kernel_ignores_what_dx_held():
+def test_col2im_kernels_ignore_what_dx_held():
     rng = np.random.default_rng(6)
     cols = rng.standard_normal((27, 2 * 25))
+    expected = F.col2im_reference(cols, (2, 3, 5, 5), 3, 3, 1, 1)
     dx = np.full((2, 3, 5, 5), np.nan)
     kernels.col2im_kernel(cols, 3, 3, 1, 1, 1, 1, 5, 5, dx)
-    np.testing.assert_allclose(dx, F.col2im_reference(cols, (2, 3, 5, 5), 3, 3, 1, 1), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(dx, expected, rtol=1e-13, atol=1e-13)
+    dx[...] = np.nan
+    kernels.col2im_shifted_plane_kernel(cols, 3, 3, 1, 1, 5, 5, dx)
+    np.testing.assert_allclose(dx, expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("x_shape, kh, kw, pad_h, pad_w", [
+    ((2, 3, 6, 6), 3, 3, 1, 1), ((1, 2, 7, 5), 5, 3, 2, 1), ((2, 2, 4, 4), 1, 1, 0, 0), ((1, 1, 3, 3), 7, 7, 3, 3),
+])
+def test_shifted_plane_kernels_equal_the_general_ones_bit_for_bit(x_shape, kh, kw, pad_h, pad_w):
+    """The stride-1, same-width kernels are a faster indexing of the same copies and the same sums."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    n, channels, height, width = x_shape
+    out_h = height + 2 * pad_h - kh + 1
+    shape = (channels * kh * kw, n * out_h * width)
+    general, shifted = np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32)
+    kernels.im2col_kernel(x, kh, kw, 1, 1, pad_h, pad_w, out_h, width, general)
+    kernels.im2col_shifted_plane_kernel(x, kh, kw, pad_h, pad_w, out_h, width, shifted)
+    np.testing.assert_array_equal(shifted, general)
+    cols = rng.standard_normal(shape).astype(np.float32)
+    dx_general, dx_shifted = np.empty_like(x), np.empty_like(x)
+    kernels.col2im_kernel(cols, kh, kw, 1, 1, pad_h, pad_w, out_h, width, dx_general)
+    kernels.col2im_shifted_plane_kernel(cols, kh, kw, pad_h, pad_w, out_h, width, dx_shifted)
+    np.testing.assert_array_equal(dx_shifted, dx_general)
 
 
 def test_float64_upstream_on_float32_layers_matches_the_reference(numba_backend):

@@ -18,6 +18,12 @@ CONFIGS = [  # (x shape, kh, kw, stride, padding)
     ((2, 2, 6, 5), 2, 3, (2, 1), (1, 0)),
     ((3, 1, 4, 6), 3, 2, 1, 0),
     ((1, 1, 3, 3), 3, 3, 1, 0),
+    # stride 1 with out_w == W: the shifted-plane kernel
+    ((1, 2, 6, 4), 5, 5, 1, (1, 2)),  # out_h 4 != H 6
+    ((2, 2, 4, 3), 1, 1, 1, 0),  # 1x1: cols is x itself
+    ((1, 1, 2, 2), 5, 5, 1, 2),  # the window is larger than the image: shifts leave the plane
+    ((1, 2, 3, 7), 1, 3, 1, (0, 1)),
+    ((2, 1, 5, 4), 3, 3, 1, (2, 1)),  # out_h 7 > H: whole output rows in the padding
 ]
 
 

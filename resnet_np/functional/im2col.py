@@ -171,6 +171,8 @@ def im2col_into(x, kh, kw, geometry, out):
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     if _backend == "numpy":
         out[...] = im2col_reference(x, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
+    elif stride_h == stride_w == 1 and out_w == x.shape[3]:  # ResNet's 3x3/1 and 1x1/1 convolutions
+        kernels.im2col_shifted_plane_kernel(x, kh, kw, pad_h, pad_w, out_h, out_w, out)
     else:
         kernels.im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
     return out
@@ -181,7 +183,8 @@ def col2im_into(cols, kh, kw, geometry, out):
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     if _backend == "numpy":
         out[...] = col2im_reference(cols, out.shape, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
+    elif stride_h == stride_w == 1 and out_w == out.shape[3]:  # the kernels zero each plane of out, then add
+        kernels.col2im_shifted_plane_kernel(cols, kh, kw, pad_h, pad_w, out_h, out_w, out)
     else:
-        # The kernel zeroes each plane of out before adding into it.
         kernels.col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
     return out

@@ -84,6 +84,45 @@ def im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, col
 
 
 @njit(cache=True, nogil=True)
+def im2col_shifted_plane_kernel(x, kh, kw, pad_h, pad_w, out_h, out_w, cols):
+    """The same cols as im2col_kernel, for stride 1 when out_w == W (a "same" width: kw = 2 * pad_w + 1).
+
+    Then output position (oh, ow) of offset (i, j) reads input pixel (oh + i - pad_h, ow + j - pad_w), whose
+    index in the flattened plane is the position's own index oh * W + ow shifted by (i - pad_h) * W + (j - pad_w).
+    So each image's stretch of a cols row is the flattened plane, shifted: one long copy instead of out_h short
+    ones (20-30% faster at ResNet's 3x3 layers). The few entries whose shifted pixel wrapped round a row's edge
+    are padding: they are zeroed afterwards, as are the output rows that lie wholly in the padding.
+    """
+    n_images, channels, height, width = x.shape
+    plane_size = out_h * out_w
+    for n in range(n_images):
+        for c in range(channels):
+            plane = x[n, c].ravel()
+            for i in range(kh):
+                oh_first, oh_stop = _inside(i, 1, pad_h, height, out_h)
+                for j in range(kw):
+                    row = cols[(c * kh + i) * kw + j, n * plane_size:(n + 1) * plane_size]
+                    shift = (i - pad_h) * width + (j - pad_w)
+                    first, stop = oh_first * out_w, oh_stop * out_w  # the output rows inside the image
+                    copy_first = min(max(first, -shift), stop)  # ... whose shifted index lies in the plane
+                    copy_stop = max(copy_first, min(stop, height * width - shift))
+                    for p in range(copy_first):
+                        row[uintp(p)] = 0
+                    if copy_stop > copy_first:
+                        source = uintp(copy_first + shift)
+                        for k in range(uintp(copy_stop - copy_first)):
+                            row[uintp(copy_first) + k] = plane[source + k]
+                    for p in range(copy_stop, plane_size):
+                        row[uintp(p)] = 0
+                    ow_first, ow_stop = _inside(j, 1, pad_w, width, out_w)
+                    for oh in range(oh_first, oh_stop):  # the wrapped-round entries at both ends of each row
+                        for ow in range(ow_first):
+                            row[uintp(oh * out_w + ow)] = 0
+                        for ow in range(ow_stop, out_w):
+                            row[uintp(oh * out_w + ow)] = 0
+
+
+@njit(cache=True, nogil=True)
 def col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx):
     """Write into dx (N, C, H, W) the sum, for every pixel, of the cols entries copied from it (im2col's adjoint).
 
@@ -109,3 +148,28 @@ def col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, 
                         first_column = uintp((n * out_h + oh) * out_w + ow_first)
                         for k in range(uintp(ow_stop - ow_first)):
                             dx_row[first_pixel + k * uintp(stride_w)] += cols_row[first_column + k]
+
+
+@njit(cache=True, nogil=True)
+def col2im_shifted_plane_kernel(cols, kh, kw, pad_h, pad_w, out_h, out_w, dx):
+    """col2im_kernel for stride 1 when out_w == W, with the shifted-plane indexing of im2col_shifted_plane_kernel:
+    output position p of offset (i, j) adds onto flattened pixel p + (i - pad_h) * W + (j - pad_w). Each output
+    row still adds only its entries inside the image (ow in [ow_first, ow_stop)), but with flat indices and no
+    per-row bounds test: ~20% faster at ResNet's 3x3 layers. Sums in the same order as col2im_kernel."""
+    n_images, channels, height, width = dx.shape
+    plane_size = out_h * out_w
+    for n in range(n_images):
+        for c in range(channels):
+            plane = dx[n, c].ravel()
+            plane[:] = 0
+            for i in range(kh):
+                oh_first, oh_stop = _inside(i, 1, pad_h, height, out_h)
+                for j in range(kw):
+                    row = cols[(c * kh + i) * kw + j, n * plane_size:(n + 1) * plane_size]
+                    shift = (i - pad_h) * width + (j - pad_w)
+                    ow_first, ow_stop = _inside(j, 1, pad_w, width, out_w)
+                    for oh in range(oh_first, oh_stop):
+                        position = uintp(oh * out_w + ow_first)
+                        pixel = uintp(oh * out_w + ow_first + shift)
+                        for k in range(uintp(ow_stop - ow_first)):
+                            plane[pixel + k] += row[position + k]
