@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from resnet_np import functional as F
-from resnet_np.functional import batchnorm, kernels, workspace
+from resnet_np.functional import batchnorm, kernels, pooling, workspace
 
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 
@@ -153,3 +153,39 @@ def test_float64_upstream_on_float32_layers_matches_the_reference(numba_backend)
     out, conv_cache = F.conv2d_forward(x, w, None, 1, 1)
     dx, dw, _ = F.conv2d_backward(np.ones(out.shape), conv_cache)
     assert dx.dtype == dw.dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, kernel, stride, padding", [
+    ((3, 2, 9, 8), 3, 2, 1), ((2, 3, 6, 6), 2, 2, 0), ((2, 2, 7, 5), 3, 1, 1), ((1, 1, 5, 5), (3, 2), (2, 1), (1, 0)),
+])
+def test_maxpool_kernels_equal_the_reference(monkeypatch, x_shape, kernel, stride, padding, dtype):
+    """Same maxima, same winners (ties included), same gradients; chunks of one image each."""
+    monkeypatch.setattr(pooling, "VALUES_PER_CHUNK", 1)
+    rng = np.random.default_rng(9)
+    x = rng.integers(-3, 4, x_shape).astype(dtype)  # small integers: many ties inside a window
+    x[0, 0, 0, :2] = -np.inf  # a window may hold nothing but -inf and padding
+    previous = F.set_backend("numba")
+    try:
+        out, cache = F.maxpool2d_forward(x, kernel, stride, padding)
+        dout = rng.standard_normal(out.shape).astype(dtype)
+        dx = F.maxpool2d_backward(dout, cache)
+    finally:
+        F.set_backend(previous)
+    expected_out, expected_cache = pooling.maxpool2d_forward_reference(x, kernel, stride, padding)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(cache.argmax_flat, expected_cache.argmax_flat)
+    assert cache.padded_shape == expected_cache.padded_shape and out.dtype == dx.dtype == dtype
+    np.testing.assert_allclose(dx, pooling.maxpool2d_backward_reference(dout, expected_cache), rtol=1e-6, atol=1e-6)
+
+
+def test_maxpool_kernel_lets_nan_win_as_numpy_argmax_does():
+    x = np.array([[[[1.0, np.nan], [5.0, 2.0]]]])
+    previous = F.set_backend("numba")
+    try:
+        out, cache = F.maxpool2d_forward(x, 2, 2, 0)
+    finally:
+        F.set_backend(previous)
+    expected_out, expected_cache = pooling.maxpool2d_forward_reference(x, 2, 2, 0)
+    assert np.isnan(out).all() and np.isnan(expected_out).all()
+    np.testing.assert_array_equal(cache.argmax_flat, expected_cache.argmax_flat)
