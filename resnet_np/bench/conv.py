@@ -61,10 +61,27 @@ def compile_times():
     return total
 
 
-def run(dtypes=("float32", "float64"), repeats=5, shapes=None):
+def gemm_rate(dtype, size=2048, repeats=3):
+    """GFLOP/s of one size^3 matrix product on every thread the benchmark uses: the machine's limit to compare with.
+
+    Inside the benchmark BLAS is held to one thread per call (resnet_np's own pool does the threading); this
+    measurement lifts that limit to get_num_threads() threads for its own duration."""
+    from threadpoolctl import threadpool_limits
+
+    from ..functional.parallel import get_num_threads
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((size, size)).astype(dtype), rng.standard_normal((size, size)).astype(dtype)
+    with threadpool_limits(limits=get_num_threads(), user_api="blas"):
+        seconds = min(median_time(lambda: a @ b, 1) for _ in range(repeats))
+    return 2 * size**3 / seconds / 1e9
+
+
+def run(dtypes=("float32", "float64"), repeats=5, shapes=None, gemm_size=2048):
     """Time every shape and dtype; returns (rows, table text)."""
     torch = torch_or_none()
     first_call = compile_times()
+    limits = {dtype: gemm_rate(dtype, gemm_size) for dtype in dtypes}
     rows = []
     for dtype in dtypes:
         for name, x_shape, w_shape, stride, padding in shapes or CONV_SHAPES:
@@ -79,11 +96,15 @@ def run(dtypes=("float32", "float64"), repeats=5, shapes=None):
                     "layer": name, "dtype": dtype, "pass": "fwd+bwd" if backward else "fwd",
                     "ours_ms": ours * 1e3, "torch_ms": theirs * 1e3 if theirs else None,
                     "ratio": ours / theirs if theirs else None, "gflops": gemms * flops / ours / 1e9,
+                    "gemm_share": gemms * flops / ours / 1e9 / limits[dtype],
                 })
-    header = ["layer", "dtype", "pass", "ours ms", "torch ms", "ours/torch", "ours GFLOP/s"]
+    header = ["layer", "dtype", "pass", "ours ms", "torch ms", "ours/torch", "ours GFLOP/s", "of GEMM limit"]
     table = format_table(header, [
         [r["layer"], r["dtype"], r["pass"], f"{r['ours_ms']:.1f}",
          "-" if r["torch_ms"] is None else f"{r['torch_ms']:.1f}",
-         "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", f"{r['gflops']:.0f}"] for r in rows])
-    table += f"\n\nfirst call of the im2col/col2im kernels (compile or cache load): {first_call:.2f} s"
+         "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", f"{r['gflops']:.0f}", f"{r['gemm_share']:.0%}"]
+        for r in rows])
+    table += "\n\nGEMM limit: " + ", ".join(f"{dtype} {rate:.0f} GFLOP/s" for dtype, rate in limits.items())
+    table += f" ({gemm_size}^3 product on the same threads)"
+    table += f"\nfirst call of the im2col/col2im kernels (compile or cache load): {first_call:.2f} s"
     return rows, table

@@ -51,7 +51,8 @@ def _run(args):
         shapes = [("8x8 4->4 3x3", (2, 4, 8, 8), (4, 4, 3, 3), 1, 1)] if args.quick else conv.CONV_SHAPES[:3]
         dtypes = ("float32",) if args.quick else ("float32", "float64")
         print("Convolution layers (batch 128):" if not args.quick else "Convolution layers:")
-        print(conv.run(dtypes, 1 if args.quick else args.repeats, shapes)[1], end="\n\n", flush=True)
+        print(conv.run(dtypes, 1 if args.quick else args.repeats, shapes, gemm_size=256 if args.quick else 2048)[1],
+              end="\n\n", flush=True)
 
     if "scaling" not in args.skip:
         results, text = models.scaling(args.quick, 1 if args.quick else max(1, args.repeats // 2))
