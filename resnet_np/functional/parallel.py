@@ -14,8 +14,9 @@ batch 128 (ResNet-20's three layer shapes): 47 / 36 / 27 ms with one big product
 17 ms with two chunk threads. So while the pool has more than one thread, BLAS is limited to one thread (it would
 otherwise start threads of its own inside each of ours and oversubscribe the cores).
 
-Results do not depend on the number of threads: the chunks are the same whatever the pool size, every product
-runs on one BLAS thread, and per-chunk results are combined in chunk order by the caller.
+Under training.limit_threads(n) (what the commands use) results do not depend on n, bit for bit: the chunks are
+the same whatever the pool size, every product runs on one BLAS thread, and the callers combine per-chunk
+results in chunk order.
 """
 
 import itertools
@@ -36,7 +37,7 @@ def get_num_threads():
 
 
 def set_num_threads(threads):
-    """Use `threads` threads for the chunked ops (conv, batch norm, ReLU); returns the previous number.
+    """Use `threads` threads for the chunked ops (conv, batch norm, ReLU, max pool); returns the previous number.
 
     threads > 1 also limits BLAS to one thread per call (see the module docstring) until set back to 1.
     """

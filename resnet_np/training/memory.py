@@ -8,7 +8,7 @@ PyTorch in the same process gains about as much. Two malloc settings stop it:
     M_MMAP_THRESHOLD = 32 MiB   blocks up to 32 MiB come from the heap (mmap'ed blocks are unmapped when freed)
     M_TRIM_THRESHOLD = 1 GiB    the heap keeps up to 1 GiB of freed memory for the next allocation
 The price: the resident memory of the process stays near its peak. Linux with glibc only; elsewhere a no-op.
-The command line (`python -m resnet_np ...`) calls keep_freed_memory() once; the library itself never does.
+The command line (`python -m resnet_np ...`) and the benchmarks call keep_freed_memory(); the library never does.
 """
 
 import ctypes
