@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from resnet_np import functional as F
-from resnet_np.functional import batchnorm, kernels, pooling, workspace
+from resnet_np.functional import batchnorm, kernels, parallel, pooling, workspace
 
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 
@@ -161,7 +161,7 @@ def test_float64_upstream_on_float32_layers_matches_the_reference(numba_backend)
 ])
 def test_maxpool_kernels_equal_the_reference(monkeypatch, x_shape, kernel, stride, padding, dtype):
     """Same maxima, same winners (ties included), same gradients; chunks of one image each."""
-    monkeypatch.setattr(pooling, "VALUES_PER_CHUNK", 1)
+    monkeypatch.setattr(parallel, "VALUES_PER_CHUNK", 1)
     rng = np.random.default_rng(9)
     x = rng.integers(-3, 4, x_shape).astype(dtype)  # small integers: many ties inside a window
     x[0, 0, 0, :2] = -np.inf  # a window may hold nothing but -inf and padding

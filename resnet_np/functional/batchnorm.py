@@ -29,9 +29,7 @@ import numpy as np
 from . import batchnorm_kernels
 from ._validation import require_float, require_ndim, require_same_dtype, require_shape
 from .im2col import get_backend
-from .parallel import chunk_size, run_in_chunks
-
-VALUES_PER_CHUNK = 1 << 18  # elements of x per chunk of images for the fused kernels (1 MiB in float32)
+from .parallel import rows_per_chunk, run_in_chunks
 
 _CHANNEL_AXES = (0, 2, 3)  # everything but the channel axis
 
@@ -77,7 +75,7 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
     if get_backend() != "numba":
         return batchnorm2d_forward_reference(x, gamma, beta, running_mean, running_var, training, momentum, eps)
     x = np.ascontiguousarray(_check_forward(x, gamma, beta, running_mean, running_var, training))
-    chunk = _images_per_chunk(x)
+    chunk = rows_per_chunk(x.shape)
     if training:
         count = x.size // x.shape[1]
         mean64 = _sum_over_chunks(batchnorm_kernels.channel_sums, x, chunk) / count
@@ -95,10 +93,6 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
 
     run_in_chunks(normalize, x.shape[0], chunk)
     return out, BatchNorm2dCache(x_hat, gamma, inv_std, training)
-
-
-def _images_per_chunk(x):
-    return chunk_size(x.shape[0], x[0].size, VALUES_PER_CHUNK)
 
 
 def _sum_over_chunks(kernel, x, chunk, *arguments):
@@ -120,7 +114,7 @@ def batchnorm2d_backward(dout, cache):
     require_shape("batchnorm2d_backward", "dout", dout, cache.x_hat.shape)
     dout = np.ascontiguousarray(dout)
     x_hat = cache.x_hat
-    chunk = _images_per_chunk(dout)
+    chunk = rows_per_chunk(dout.shape)
 
     def gradient_sums(first, stop):
         dbeta_sums, dgamma_sums = np.empty(dout.shape[1]), np.empty(dout.shape[1])

@@ -20,6 +20,7 @@ results in chunk order.
 """
 
 import itertools
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -61,12 +62,21 @@ def set_num_threads(threads):
     return previous
 
 
+VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNorm, ReLU, max pool): 1 MiB of float32
+
+
 def chunk_size(total, cost_per_item, target_cost, min_chunks=8):
     """Items per chunk: about target_cost / cost_per_item, but at least `min_chunks` chunks when there are enough
     items (so that every thread gets several and a slow core holds up only its last one). Independent of the
     number of threads, so that results are too."""
     size = max(1, target_cost // max(1, cost_per_item))
     return int(min(size, max(1, -(-total // min_chunks))))
+
+
+def rows_per_chunk(shape):
+    """Chunk size along the first axis of an array of `shape` for the value-wise ops (VALUES_PER_CHUNK values)."""
+    values_per_row = math.prod(shape[1:]) if len(shape) > 1 else 1
+    return chunk_size(shape[0], values_per_row, VALUES_PER_CHUNK)
 
 
 def run_in_chunks(work, total, chunk):

@@ -17,10 +17,8 @@ import numpy as np
 from . import pooling_kernels
 from ._validation import pair, require_float, require_ndim
 from .im2col import conv_output_size, get_backend
-from .parallel import chunk_size, run_in_chunks
+from .parallel import rows_per_chunk, run_in_chunks
 from .workspace import scratch
-
-VALUES_PER_CHUNK = 1 << 18  # input values per chunk of images
 
 
 class MaxPool2dCache(NamedTuple):
@@ -102,7 +100,7 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0):
         pooling_kernels.maxpool_forward_kernel(x[first:stop], kh, kw, stride_h, stride_w, pad_h, pad_w,
                                                first * channels, out[first:stop], argmax_flat[first:stop])
 
-    run_in_chunks(forward, n_images, chunk_size(n_images, x[0].size, VALUES_PER_CHUNK))
+    run_in_chunks(forward, n_images, rows_per_chunk(x.shape))
     padded_shape = (n_images, channels, height + 2 * pad_h, width + 2 * pad_w)
     return out, MaxPool2dCache(x.shape, padded_shape, argmax_flat, (pad_h, pad_w))
 
@@ -124,7 +122,7 @@ def maxpool2d_backward(dout, cache):
                                                 padded)
         dx[first:stop] = padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
 
-    run_in_chunks(backward, n_images, chunk_size(n_images, channels * height * width, VALUES_PER_CHUNK))
+    run_in_chunks(backward, n_images, rows_per_chunk(cache.x_shape))
     return dx
 
 

@@ -1,7 +1,8 @@
 """ReLU: out = max(0, x); its gradient passes where x > 0 and is zero elsewhere.
 
 The cache keeps the output, not a mask: out > 0 exactly where x > 0, and the next layer keeps `out` as its own
-input anyway, so remembering where ReLU let the gradient through costs no extra memory.
+input anyway, so remembering where ReLU let the gradient through costs no extra memory. (So, as for conv's
+input: do not modify `out` in place between the forward and the backward.)
 Both passes work on chunks of the batch (first axis), on several threads at once (see parallel.py).
 """
 
@@ -9,9 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .parallel import chunk_size, run_in_chunks
-
-VALUES_PER_CHUNK = 1 << 18
+from .parallel import rows_per_chunk, run_in_chunks
 
 
 class ReLUCache(NamedTuple):
@@ -27,7 +26,7 @@ def relu_forward(x):
     def forward(first, stop):
         np.maximum(x_rows[first:stop], 0, out=out_rows[first:stop])
 
-    _run_over_first_axis(forward, x_rows)
+    run_in_chunks(forward, len(x_rows), rows_per_chunk(x_rows.shape))
     return out, ReLUCache(out)
 
 
@@ -42,10 +41,5 @@ def relu_backward(dout, cache):
     def backward(first, stop):
         np.multiply(dout_rows[first:stop], out_rows[first:stop] > 0, out=dx_rows[first:stop])
 
-    _run_over_first_axis(backward, dout_rows)
+    run_in_chunks(backward, len(dout_rows), rows_per_chunk(dout_rows.shape))
     return dx
-
-
-def _run_over_first_axis(work, rows):
-    per_row = rows[0].size if len(rows) else 1
-    run_in_chunks(work, len(rows), chunk_size(len(rows), per_row, VALUES_PER_CHUNK))

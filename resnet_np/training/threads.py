@@ -1,6 +1,6 @@
 """How many CPU threads the maths may use.
 
-resnet_np spreads each conv, batch norm and ReLU over a pool of its own threads, a chunk of images per thread
+resnet_np spreads each conv, batch norm, ReLU and max pool over a pool of its own threads, a chunk of images each
 (resnet_np/functional/parallel.py), and keeps BLAS (NumPy's matrix products) to one thread inside them.
 
 Why this and not BLAS's threads: measured on a shared 2-core machine, when BLAS did the threading, one other busy
