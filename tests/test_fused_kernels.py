@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from resnet_np import functional as F
-from resnet_np.functional import batchnorm, kernels, parallel, pooling, workspace
+from resnet_np.functional import batchnorm, kernels, parallel, pooling, relu, workspace
 
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 
@@ -189,3 +189,45 @@ def test_maxpool_kernel_lets_nan_win_as_numpy_argmax_does():
     expected_out, expected_cache = pooling.maxpool2d_forward_reference(x, 2, 2, 0)
     assert np.isnan(out).all() and np.isnan(expected_out).all()
     np.testing.assert_array_equal(cache.argmax_flat, expected_cache.argmax_flat)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (7, 5), (4,), (), (0, 3)])
+def test_relu_kernels_equal_the_reference(dtype, shape, numba_backend):
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal(shape).astype(dtype)
+    dout = rng.standard_normal(shape).astype(dtype)
+    if x.size >= 6:
+        x.reshape(-1)[:4] = [np.nan, np.inf, -0.0, 0.0]  # NaN stays NaN; exactly 0 passes no gradient
+        dout.reshape(-1)[4:6] = [np.nan, -np.inf]
+    out, cache = F.relu_forward(x)
+    reference_out, reference_cache = relu.relu_forward_reference(x)
+    assert out.dtype == dtype and out.shape == x.shape
+    np.testing.assert_array_equal(out, reference_out)
+    dx = F.relu_backward(dout, cache)
+    assert dx.dtype == dtype and dx.shape == x.shape
+    np.testing.assert_array_equal(dx, relu.relu_backward_reference(dout, reference_cache))
+
+
+def test_relu_of_a_strided_view_and_the_gradient_choice(numba_backend):
+    x = np.arange(-6.0, 6.0).reshape(3, 4)[:, ::2]  # not contiguous
+    out, cache = F.relu_forward(x)
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    dout = np.full(x.shape, np.nan)
+    dx = F.relu_backward(dout, cache)
+    # where out <= 0 the gradient is 0 even for a NaN dout (as torch's threshold_backward); elsewhere NaN passes
+    np.testing.assert_array_equal(np.isnan(dx), out > 0)
+    np.testing.assert_array_equal(dx[out <= 0], 0)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_batchnorm_cache_keeps_the_input_not_a_normalised_copy(backend):
+    x, gamma, beta, mean, var, _ = _batchnorm_inputs(np.float32, seed=22)
+    previous = F.set_backend(backend)
+    try:
+        out, cache = F.batchnorm2d_forward(x, gamma, beta, mean, var)
+    finally:
+        F.set_backend(previous)
+    assert cache.x is x  # x_hat is recomputed from x when needed, not stored next to it
+    expected = (x - x.mean(axis=(0, 2, 3), keepdims=True)) / np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(cache.x_hat, expected, rtol=1e-5, atol=1e-5)

@@ -35,10 +35,20 @@ _CHANNEL_AXES = (0, 2, 3)  # everything but the channel axis
 
 
 class BatchNorm2dCache(NamedTuple):
-    x_hat: np.ndarray
+    """What the backward needs. x_hat is recomputed from x when needed (one multiply-add per value), rather than
+    stored: the forward then writes one array instead of two. Memory is the same, as x (the previous layer's output)
+    is no longer needed by anything else. x is a reference, not a copy: do not modify it in place before the
+    backward."""
+
+    x: np.ndarray
+    mean: np.ndarray  # the mean used to normalise (batch mean in training, running_mean in eval), x's dtype
     gamma: np.ndarray
     inv_std: np.ndarray  # 1 / sqrt(var + eps), per channel
     training: bool
+
+    @property
+    def x_hat(self):
+        return (self.x - _per_channel(self.mean)) * _per_channel(self.inv_std)
 
 
 def _per_channel(vector):
@@ -86,13 +96,13 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
     inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
     gamma, beta = np.ascontiguousarray(gamma), np.ascontiguousarray(beta)
-    x_hat, out = np.empty_like(x), np.empty_like(x)
+    out = np.empty_like(x)
 
     def normalize(first, stop):
-        batchnorm_kernels.normalize(x[first:stop], mean, inv_std, gamma, beta, x_hat[first:stop], out[first:stop])
+        batchnorm_kernels.normalize(x[first:stop], mean, inv_std, gamma, beta, out[first:stop])
 
     run_in_chunks(normalize, x.shape[0], chunk)
-    return out, BatchNorm2dCache(x_hat, gamma, inv_std, training)
+    return out, BatchNorm2dCache(x, mean, gamma, inv_std, training)
 
 
 def _sum_over_chunks(kernel, x, chunk, *arguments):
@@ -109,21 +119,21 @@ def _sum_over_chunks(kernel, x, chunk, *arguments):
 def batchnorm2d_backward(dout, cache):
     """dout (N, C, H, W) -> (dx (N, C, H, W), dgamma (C,), dbeta (C,))."""
     dout = np.asarray(dout)
-    if get_backend() != "numba" or dout.dtype != cache.x_hat.dtype:  # mixed dtypes: NumPy's type promotion
+    x, mean, inv_std = cache.x, cache.mean, cache.inv_std
+    if get_backend() != "numba" or dout.dtype != x.dtype:  # mixed dtypes: NumPy's type promotion
         return batchnorm2d_backward_reference(dout, cache)
-    require_shape("batchnorm2d_backward", "dout", dout, cache.x_hat.shape)
+    require_shape("batchnorm2d_backward", "dout", dout, x.shape)
     dout = np.ascontiguousarray(dout)
-    x_hat = cache.x_hat
     chunk = rows_per_chunk(dout.shape)
 
     def gradient_sums(first, stop):
         dbeta_sums, dgamma_sums = np.empty(dout.shape[1]), np.empty(dout.shape[1])
-        batchnorm_kernels.gradient_sums(dout[first:stop], x_hat[first:stop], dbeta_sums, dgamma_sums)
+        batchnorm_kernels.gradient_sums(dout[first:stop], x[first:stop], mean, inv_std, dbeta_sums, dgamma_sums)
         return dbeta_sums, dgamma_sums
 
     dbeta64, dgamma64 = np.sum(run_in_chunks(gradient_sums, dout.shape[0], chunk), axis=0)
     dbeta, dgamma = dbeta64.astype(dout.dtype), dgamma64.astype(dout.dtype)
-    scale = cache.gamma * cache.inv_std
+    scale = cache.gamma * inv_std
     if not cache.training:
         return dout * _per_channel(scale), dgamma, dbeta
     count = dout.size // dout.shape[1]
@@ -131,8 +141,8 @@ def batchnorm2d_backward(dout, cache):
     dx = np.empty_like(dout)
 
     def input_gradient(first, stop):
-        batchnorm_kernels.input_gradient(dout[first:stop], x_hat[first:stop], scale, dbeta_mean, dgamma_mean,
-                                         dx[first:stop])
+        batchnorm_kernels.input_gradient(dout[first:stop], x[first:stop], mean, inv_std, scale, dbeta_mean,
+                                         dgamma_mean, dx[first:stop])
 
     run_in_chunks(input_gradient, dout.shape[0], chunk)
     return dx, dgamma, dbeta
@@ -154,17 +164,18 @@ def batchnorm2d_forward_reference(x, gamma, beta, running_mean, running_var, tra
     inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
     x_hat = centered * _per_channel(inv_std)
     out = x_hat * _per_channel(gamma) + _per_channel(beta)
-    return out, BatchNorm2dCache(x_hat, gamma, inv_std, training)
+    return out, BatchNorm2dCache(x, mean.astype(x.dtype), gamma, inv_std, training)
 
 
 def batchnorm2d_backward_reference(dout, cache):
     """The NumPy reference of batchnorm2d_backward."""
-    require_shape("batchnorm2d_backward", "dout", dout, cache.x_hat.shape)
+    require_shape("batchnorm2d_backward", "dout", dout, cache.x.shape)
+    x_hat = cache.x_hat
     dbeta = dout.sum(axis=_CHANNEL_AXES)
-    dgamma = (dout * cache.x_hat).sum(axis=_CHANNEL_AXES)
+    dgamma = (dout * x_hat).sum(axis=_CHANNEL_AXES)
     scale = _per_channel(cache.gamma * cache.inv_std)
     if not cache.training:
         return dout * scale, dgamma, dbeta
     count = dout.size // dout.shape[1]
-    dx = scale * (dout - _per_channel(dbeta / count) - cache.x_hat * _per_channel(dgamma / count))
+    dx = scale * (dout - _per_channel(dbeta / count) - x_hat * _per_channel(dgamma / count))
     return dx, dgamma, dbeta

@@ -4,9 +4,11 @@ The NumPy reference (batchnorm.py) makes a temporary array for every step (x - m
 gamma, ...): about ten passes over an activation-sized array per forward and as many per backward. Here:
     forward:  channel_sums,       2 reads of x (the mean, then the variance around it: as exact as the reference)
               squared_deviation_sums
-              normalize           1 read of x, writes x_hat and out
-    backward: gradient_sums       1 read of dout and x_hat -> dbeta, dgamma
-              input_gradient      1 read of dout and x_hat, writes dx
+              normalize           1 read of x, writes out
+    backward: gradient_sums       1 read of dout and x -> dbeta, dgamma
+              input_gradient      1 read of dout and x, writes dx
+x_hat = (x - mean) * inv_std is never stored: each kernel recomputes it where it needs it, in x's dtype, with the
+very expression the reference uses, so it is the same number.
 Sums are accumulated in float64 whatever the data type, so float32 statistics are as accurate as float64 ones.
 The sums may be reordered (fastmath "reassoc": several partial sums at once, in vector registers): without it
 every addition waits for the previous one, and the sums alone took longer than the reference's NumPy passes.
@@ -50,8 +52,8 @@ def squared_deviation_sums(x, mean, sums):
 
 
 @njit(cache=True, nogil=True)
-def normalize(x, mean, inv_std, gamma, beta, x_hat, out):
-    """x_hat = (x - mean) * inv_std and out = gamma * x_hat + beta, per channel (all vectors in x's dtype)."""
+def normalize(x, mean, inv_std, gamma, beta, out):
+    """out = gamma * x_hat + beta with x_hat = (x - mean) * inv_std, per channel (all vectors in x's dtype)."""
     n_images, channels, height, width = x.shape
     for n in range(n_images):
         for c in range(channels):
@@ -59,36 +61,37 @@ def normalize(x, mean, inv_std, gamma, beta, x_hat, out):
             for h in range(height):
                 for w in range(width):
                     normalized = (x[n, c, h, w] - center) * scale
-                    x_hat[n, c, h, w] = normalized
                     out[n, c, h, w] = normalized * weight + shift
 
 
 @njit(cache=True, nogil=True, fastmath=_REORDER_SUMS)
-def gradient_sums(dout, x_hat, dbeta, dgamma):
+def gradient_sums(dout, x, mean, inv_std, dbeta, dgamma):
     """dbeta[c] = sum of dout[:, c], dgamma[c] = sum of dout[:, c] * x_hat[:, c]; dbeta, dgamma float64 (C,)."""
     n_images, channels, height, width = dout.shape
     dbeta[:] = 0.0
     dgamma[:] = 0.0
     for n in range(n_images):
         for c in range(channels):
+            center, scale = mean[c], inv_std[c]
             beta_total = 0.0
             gamma_total = 0.0
             for h in range(height):
                 for w in range(width):
                     g = dout[n, c, h, w]
                     beta_total += g
-                    gamma_total += g * x_hat[n, c, h, w]
+                    gamma_total += g * ((x[n, c, h, w] - center) * scale)
             dbeta[c] += beta_total
             dgamma[c] += gamma_total
 
 
 @njit(cache=True, nogil=True)
-def input_gradient(dout, x_hat, scale, dbeta_mean, dgamma_mean, dx):
+def input_gradient(dout, x, mean, inv_std, scale, dbeta_mean, dgamma_mean, dx):
     """Training-mode dx = scale * (dout - dbeta / M - x_hat * dgamma / M), per channel (vectors in dout's dtype)."""
     n_images, channels, height, width = dout.shape
     for n in range(n_images):
         for c in range(channels):
-            factor, offset, slope = scale[c], dbeta_mean[c], dgamma_mean[c]
+            center, inverse, factor, offset, slope = mean[c], inv_std[c], scale[c], dbeta_mean[c], dgamma_mean[c]
             for h in range(height):
                 for w in range(width):
-                    dx[n, c, h, w] = factor * (dout[n, c, h, w] - offset - x_hat[n, c, h, w] * slope)
+                    x_hat = (x[n, c, h, w] - center) * inverse
+                    dx[n, c, h, w] = factor * (dout[n, c, h, w] - offset - x_hat * slope)

@@ -7,6 +7,21 @@ Backward, with D = dout rearranged to (K, N*out_h*out_w):
     db    = D summed over its columns
     dcols = W.T @ D,  dx = col2im(dcols)    (col2im adds up overlapping windows)
 
+The backward of a stride-1 convolution is itself a convolution, and the code computes it that way (it is how
+ResNet's 3x3/1 and 1x1/1 layers run). Written out, out[k, y, x] = sum of w[k, c, i, j] * x[c, y+i-pad, x+j-pad]
+gives
+    dx[c, u, v]       = sum over k, i, j of w[k, c, i, j] * dout[k, u-i+pad, v-j+pad]
+    dW[k, c, i, j]    = sum over u, v    of x[c, u, v]    * dout[k, u-i+pad, v-j+pad]
+Both read dout through the same windows: im2col of dout with padding kh-1-pad, whose rows are the kernel offsets
+(i', j') = (kh-1-i, kw-1-j), and whose columns are the pixels of x (the window count comes out H x W). So with
+dout_cols = im2col(dout, padding kh-1-pad) of shape (K*kh*kw, N*H*W) and X = x rearranged to (C, N*H*W):
+    dx = W_rotated @ dout_cols,     W_rotated[c, (k, i', j')] = w[k, c, kh-1-i', kw-1-j']   (kernels turned 180°)
+    G  = dout_cols @ X.T,           dW[k, c, i, j] = G[(k, kh-1-i, kw-1-j), c]
+One im2col of dout replaces the im2col of x and the col2im, and both products keep the forward's proportions:
+measured 12-14% faster than the col2im route on ResNet-20's three layer shapes. Strided convolutions (and
+paddings above kh-1, whose windows reach past every pixel) take the col2im route. Both give the same gradients
+(tests/test_conv_backward_routes.py); notebook 1 derives the formulas.
+
 A few images at a time: the code below applies these formulas to chunks of the batch, images [first, stop),
 and adds up the chunks' dW. The columns of different images never mix, so this is the same maths; it keeps each
 chunk's column matrix small enough to stay in the CPU cache (the whole batch's is 72 MiB at ResNet-20's first
@@ -14,8 +29,8 @@ layer, batch 128) and lets several threads take chunks at once (parallel.py). co
 in per-thread scratch buffers (workspace.py), so no call allocates (and page-faults) a big temporary.
 
 Memory: the cache keeps x (as PyTorch does), not cols. cols is C*kh*kw times larger than x's share of it (9x for
-a 3x3 conv); keeping it for every layer would hold ~0.9 GB for ResNet-20 at batch 128, while rebuilding it in the
-backward costs one more im2col pass (about 10% of a conv's time).
+a 3x3 conv); keeping it for every layer would hold ~0.9 GB for ResNet-20 at batch 128, while the backward's
+im2col costs about 10% of a conv's time.
 The cache holds a reference to x, not a copy: do not modify x in place between the forward and the backward.
 """
 
@@ -28,13 +43,14 @@ from .im2col import col2im_into, im2col_into, window_geometry
 from .parallel import chunk_size, run_in_chunks
 from .workspace import scratch
 
-# Columns (output positions) per chunk: 2048 keeps a 3x3 conv's chunk of cols within a few MiB. Measured at
-# ResNet-20's layer shapes, anything from 1024 to 16384 positions ran within 5% of the best.
-POSITIONS_PER_CHUNK = 2048
+# Columns (output positions) per chunk: 4096 keeps a 3x3 conv's chunk of cols within a few MiB (2.3 MiB at
+# ResNet-20's first stage). Measured at ResNet-20's layer shapes: 4096 and 8192 were best; 2048 was 5% slower at
+# the first stage (16 channels), the same at the others.
+POSITIONS_PER_CHUNK = 4096
 
 
 class Conv2dCache(NamedTuple):
-    x: np.ndarray  # the input: the backward rebuilds cols = im2col(x) from it
+    x: np.ndarray  # the input: the backward needs it for dW
     w: np.ndarray
     geometry: tuple  # (stride_h, stride_w, pad_h, pad_w, out_h, out_w), see im2col.window_geometry
     has_bias: bool
@@ -88,6 +104,29 @@ def conv2d_backward(dout, cache):
     if dout.dtype != x.dtype:  # e.g. a float64 upstream gradient on a float32 layer: compute in the wider type
         dtype = np.result_type(x.dtype, dout.dtype)
         x, w, dout = x.astype(dtype), w.astype(dtype), dout.astype(dtype)
+    dout = np.ascontiguousarray(dout)
+    if n_images == 0:  # an empty batch: no chunk to add up, and every gradient is zero
+        dx, dw = np.zeros(x.shape, dtype=x.dtype), np.zeros(w.shape, dtype=x.dtype)
+    elif backward_is_a_convolution(cache.geometry, kh, kw):
+        dx, dw = backward_by_convolution(dout, x, w, cache.geometry)
+    else:
+        dx, dw = backward_by_col2im(dout, x, w, cache.geometry)
+    db = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
+    return dx, dw, db
+
+
+def backward_is_a_convolution(geometry, kh, kw):
+    """True when conv2d_backward takes the route of backward_by_convolution: stride 1, padding <= kernel - 1."""
+    stride_h, stride_w, pad_h, pad_w = geometry[:4]
+    return stride_h == stride_w == 1 and pad_h <= kh - 1 and pad_w <= kw - 1
+
+
+def backward_by_col2im(dout, x, w, geometry):
+    """(dx, dW) by the first formulas of the module docstring: cols = im2col(x) again, dW = D @ cols.T,
+    dx = col2im(W.T @ D). Any stride and padding. dout C-contiguous, of x's dtype."""
+    out_channels, channels, kh, kw = w.shape
+    n_images = x.shape[0]
+    out_h, out_w = geometry[4:]
     weights = w.reshape(out_channels, -1)
     dx = np.empty(x.shape, dtype=x.dtype)
 
@@ -96,19 +135,53 @@ def conv2d_backward(dout, cache):
         positions = (stop - first) * out_h * out_w
         dout_matrix = scratch("product", (out_channels, positions), x.dtype)
         dout_matrix.reshape(out_channels, stop - first, out_h, out_w)[...] = dout[first:stop].transpose(1, 0, 2, 3)
-        cols = im2col_into(x[first:stop], kh, kw, cache.geometry,
+        cols = im2col_into(x[first:stop], kh, kw, geometry,
                            scratch("columns", (channels * kh * kw, positions), x.dtype))
         # dW = D @ cols.T, computed as its transpose cols @ D.T: the same numbers, and OpenBLAS runs this order
         # 7-20% faster at ResNet-20's shapes (its output is the tall (C*kh*kw, K) matrix).
         dw_share_transposed = cols @ dout_matrix.T
         dcols = np.matmul(weights.T, dout_matrix, out=cols)  # cols is no longer needed: overwrite it
-        col2im_into(dcols, kh, kw, cache.geometry, dx[first:stop])
+        col2im_into(dcols, kh, kw, geometry, dx[first:stop])
         return dw_share_transposed
 
-    dw_shares = run_in_chunks(backward_images, n_images, chunk_size(n_images, out_h * out_w, POSITIONS_PER_CHUNK))
-    dw_transposed = dw_shares[0]
-    for share in dw_shares[1:]:  # in chunk order, so the sum does not depend on which thread ran which chunk
-        dw_transposed += share
-    dw = np.ascontiguousarray(dw_transposed.T).reshape(w.shape)
-    db = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
-    return dx, dw, db
+    dw_transposed = _sum_in_order(run_in_chunks(backward_images, n_images,
+                                                chunk_size(n_images, out_h * out_w, POSITIONS_PER_CHUNK)))
+    return dx, np.ascontiguousarray(dw_transposed.T).reshape(w.shape)
+
+
+def backward_by_convolution(dout, x, w, geometry):
+    """(dx, dW) of a stride-1 convolution from one im2col of dout (the module docstring derives it).
+    Needs backward_is_a_convolution(geometry, kh, kw). dout C-contiguous, of x's dtype."""
+    out_channels, channels, kh, kw = w.shape
+    n_images, _, height, width = x.shape
+    pad_h, pad_w = geometry[2:4]
+    # im2col of dout with padding kh-1-pad_h, kw-1-pad_w: one window per pixel of x.
+    dout_geometry = (1, 1, kh - 1 - pad_h, kw - 1 - pad_w, height, width)
+    rotated = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(channels, -1)
+    dx = np.empty(x.shape, dtype=x.dtype)
+
+    def backward_images(first, stop):
+        """Fills dx[first:stop]; returns this chunk's share of G = dout_cols @ X.T, (K*kh*kw, C)."""
+        positions = (stop - first) * height * width
+        x_matrix = scratch("product", (channels, positions), x.dtype)
+        x_matrix.reshape(channels, stop - first, height, width)[...] = x[first:stop].transpose(1, 0, 2, 3)
+        dout_cols = im2col_into(dout[first:stop], kh, kw, dout_geometry,
+                                scratch("columns", (out_channels * kh * kw, positions), x.dtype))
+        g_share = dout_cols @ x_matrix.T
+        dx_matrix = np.matmul(rotated, dout_cols, out=x_matrix)  # x_matrix is no longer needed: overwrite it
+        dx[first:stop] = dx_matrix.reshape(channels, stop - first, height, width).transpose(1, 0, 2, 3)
+        return g_share
+
+    g = _sum_in_order(run_in_chunks(backward_images, n_images,
+                                    chunk_size(n_images, height * width, POSITIONS_PER_CHUNK)))
+    # G[(k, i', j'), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K first.
+    dw = g.reshape(out_channels, kh, kw, channels)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
+    return dx, np.ascontiguousarray(dw)
+
+
+def _sum_in_order(shares):
+    """Sum per-chunk results in chunk order, so the sum does not depend on which thread ran which chunk."""
+    total = shares[0]
+    for share in shares[1:]:
+        total += share
+    return total
