@@ -85,8 +85,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         cols = im2col_into(x[first:stop], kh, kw, geometry,
                            scratch("columns", (channels * kh * kw, positions), x.dtype))
         product = np.matmul(weights, cols, out=scratch("product", (out_channels, positions), x.dtype))
-        # The product is ordered (K, n, out_h, out_w); the network wants (n, K, out_h, out_w).
-        out[first:stop] = product.reshape(out_channels, stop - first, out_h, out_w).transpose(1, 0, 2, 3)
+        _matrix_to_images(product, out[first:stop])
 
     run_in_chunks(forward_images, n_images, chunk_size(n_images, out_h * out_w, POSITIONS_PER_CHUNK))
     if b is not None:
@@ -133,8 +132,7 @@ def backward_by_col2im(dout, x, w, geometry):
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of dW, transposed: (C*kh*kw, K)."""
         positions = (stop - first) * out_h * out_w
-        dout_matrix = scratch("product", (out_channels, positions), x.dtype)
-        dout_matrix.reshape(out_channels, stop - first, out_h, out_w)[...] = dout[first:stop].transpose(1, 0, 2, 3)
+        dout_matrix = _images_to_matrix(dout[first:stop], scratch("product", (out_channels, positions), x.dtype))
         cols = im2col_into(x[first:stop], kh, kw, geometry,
                            scratch("columns", (channels * kh * kw, positions), x.dtype))
         # dW = D @ cols.T, computed as its transpose cols @ D.T: the same numbers, and OpenBLAS runs this order
@@ -163,13 +161,12 @@ def backward_by_convolution(dout, x, w, geometry):
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of G = dout_cols @ X.T, (K*kh*kw, C)."""
         positions = (stop - first) * height * width
-        x_matrix = scratch("product", (channels, positions), x.dtype)
-        x_matrix.reshape(channels, stop - first, height, width)[...] = x[first:stop].transpose(1, 0, 2, 3)
+        x_matrix = _images_to_matrix(x[first:stop], scratch("product", (channels, positions), x.dtype))
         dout_cols = im2col_into(dout[first:stop], kh, kw, dout_geometry,
                                 scratch("columns", (out_channels * kh * kw, positions), x.dtype))
         g_share = dout_cols @ x_matrix.T
         dx_matrix = np.matmul(rotated, dout_cols, out=x_matrix)  # x_matrix is no longer needed: overwrite it
-        dx[first:stop] = dx_matrix.reshape(channels, stop - first, height, width).transpose(1, 0, 2, 3)
+        _matrix_to_images(dx_matrix, dx[first:stop])
         return g_share
 
     g = _sum_in_order(run_in_chunks(backward_images, n_images,
@@ -177,6 +174,19 @@ def backward_by_convolution(dout, x, w, geometry):
     # G[(k, i', j'), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K first.
     dw = g.reshape(out_channels, kh, kw, channels)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
     return dx, np.ascontiguousarray(dw)
+
+
+def _images_to_matrix(images, matrix):
+    """images (n, C, h, w) -> matrix (C, n*h*w), the layout of the products: one row per channel."""
+    n_images, channels, height, width = images.shape
+    matrix.reshape(channels, n_images, height, width)[...] = images.transpose(1, 0, 2, 3)
+    return matrix
+
+
+def _matrix_to_images(matrix, images):
+    """matrix (C, n*h*w), as a product leaves it, -> images (n, C, h, w), the layout of the network."""
+    n_images, channels, height, width = images.shape
+    images[...] = matrix.reshape(channels, n_images, height, width).transpose(1, 0, 2, 3)
 
 
 def _sum_in_order(shares):
