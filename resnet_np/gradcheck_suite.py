@@ -82,11 +82,14 @@ def _shortcut_case(x_shape, out_channels, stride):
 def all_cases():
     """Every op, in the order of a lecture."""
     return [
-        # stride 1 (padding up to kernel - 1): the backward runs as a convolution of dout, see conv.py
-        _conv_case((2, 3, 5, 5), (4, 3, 3, 3), 1, 1, bias=True),
-        _conv_case((2, 3, 6, 5), (4, 3, 1, 1), 1, 0, bias=False),
-        _conv_case((2, 2, 6, 7), (3, 2, 3, 2), 1, (0, 1), bias=True),
-        # the col2im backward: strides, and a padding so large that some windows hold no pixel at all
+        # stride 1 (padding up to kernel - 1, output channels <= input channels): the backward runs as a
+        # convolution of dout, see conv.py
+        _conv_case((2, 4, 5, 5), (4, 4, 3, 3), 1, 1, bias=True),
+        _conv_case((2, 4, 6, 5), (3, 4, 1, 1), 1, 0, bias=False),
+        _conv_case((2, 3, 6, 7), (3, 3, 3, 2), 1, (0, 1), bias=True),
+        # the col2im backward: strides, more output than input channels (a stem), and a padding so large that
+        # some windows hold no pixel at all
+        _conv_case((2, 2, 5, 5), (4, 2, 3, 3), 1, 1, bias=False),
         _conv_case((1, 2, 4, 4), (2, 2, 3, 3), 1, 3, bias=False),
         _conv_case((2, 3, 7, 7), (4, 3, 1, 1), 2, 0, bias=False),
         _conv_case((1, 2, 9, 9), (3, 2, 7, 7), 2, 3, bias=False),

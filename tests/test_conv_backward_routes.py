@@ -1,5 +1,6 @@
-"""conv2d_backward has two routes (see functional/conv.py): for stride 1 it runs the backward as a convolution of
-dout with the rotated kernel; otherwise it uses col2im. Both must give the same gradients wherever both apply.
+"""conv2d_backward has two routes (see functional/conv.py): for stride 1 (and no more output than input channels)
+it runs the backward as a convolution of dout with the rotated kernel; otherwise it uses col2im. Both must give the
+same gradients wherever both apply.
 
 The float64 finite-difference checks (tests/test_functional_gradcheck.py) cover each route on its own; here the
 two are compared with each other on the same inputs, with both im2col backends.
@@ -60,18 +61,21 @@ def test_float32_routes_agree_and_keep_the_dtype():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("stride, padding, kernel, expected", [
-    (1, 1, 3, "convolution"), (1, 0, 1, "convolution"), (1, 2, 3, "convolution"),
-    (2, 1, 3, "col2im"), ((1, 2), 1, 3, "col2im"), (1, 3, 3, "col2im"), (1, 1, 1, "col2im"),
+@pytest.mark.parametrize("stride, padding, kernel, channels_in, channels_out, expected", [
+    (1, 1, 3, 3, 3, "convolution"), (1, 0, 1, 3, 2, "convolution"), (1, 2, 3, 3, 1, "convolution"),
+    (2, 1, 3, 3, 3, "col2im"), ((1, 2), 1, 3, 3, 3, "col2im"), (1, 3, 3, 3, 3, "col2im"), (1, 1, 1, 3, 3, "col2im"),
+    (1, 1, 3, 2, 3, "col2im"),  # more output than input channels (a stem): dout's column matrix would be larger
 ])
-def test_conv2d_backward_takes_the_documented_route(monkeypatch, stride, padding, kernel, expected):
+def test_conv2d_backward_takes_the_documented_route(monkeypatch, stride, padding, kernel, channels_in,
+                                                    channels_out, expected):
     taken = []
     for name in ("convolution", "col2im"):
         route = getattr(conv, f"backward_by_{name}")
         monkeypatch.setattr(conv, f"backward_by_{name}",
                             lambda *args, route=route, name=name: taken.append(name) or route(*args))
     rng = np.random.default_rng(13)
-    x, w = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, kernel, kernel))
+    x = rng.standard_normal((2, channels_in, 5, 5))
+    w = rng.standard_normal((channels_out, channels_in, kernel, kernel))
     out, cache = F.conv2d_forward(x, w, None, stride, padding)
     dx, dw, _ = F.conv2d_backward(rng.standard_normal(out.shape), cache)
     assert taken == [expected]

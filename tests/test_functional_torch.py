@@ -20,9 +20,10 @@ def _assert_close(ours, theirs, what):
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, bias", [
-    ((2, 3, 8, 8), (4, 3, 3, 3), 1, 1, True),  # stride 1: the backward runs as a convolution of dout
+    ((2, 4, 8, 8), (4, 4, 3, 3), 1, 1, True),  # stride 1, K <= C: the backward runs as a convolution of dout
     ((2, 6, 5, 7), (4, 6, 1, 1), 1, 0, False),
-    ((2, 3, 7, 6), (4, 3, 3, 2), 1, (0, 1), False),
+    ((2, 4, 7, 6), (3, 4, 3, 2), 1, (0, 1), False),
+    ((2, 3, 8, 8), (4, 3, 3, 3), 1, 1, False),  # more output than input channels: the col2im backward
     ((2, 3, 7, 7), (5, 3, 1, 1), 2, 0, False),  # strided: the col2im backward
     ((1, 3, 15, 15), (4, 3, 7, 7), 2, 3, False),
     ((2, 2, 6, 7), (3, 2, 2, 3), (2, 1), (1, 0), True),

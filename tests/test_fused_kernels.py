@@ -60,11 +60,12 @@ def test_fused_batchnorm_leaves_dout_alone_and_keeps_nan(numba_backend):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("stride, padding", [(1, 1), (2, 1), (1, 0), (2, 0)])
-def test_conv_numba_path_equals_numpy_path(dtype, stride, padding):
+@pytest.mark.parametrize("out_channels", [2, 4])  # 2 < 3 input channels: the stride-1 backward by convolution
+def test_conv_numba_path_equals_numpy_path(dtype, stride, padding, out_channels):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 3, 7, 6)).astype(dtype)
-    w = rng.standard_normal((4, 3, 3, 3)).astype(dtype)
-    b = rng.standard_normal(4).astype(dtype)
+    w = rng.standard_normal((out_channels, 3, 3, 3)).astype(dtype)
+    b = rng.standard_normal(out_channels).astype(dtype)
     results = {}
     for backend in ("numba", "numpy"):
         previous = F.set_backend(backend)
@@ -77,6 +78,15 @@ def test_conv_numba_path_equals_numpy_path(dtype, stride, padding):
     for fast, reference in zip(results["numba"], results["numpy"], strict=True):
         assert fast.dtype == dtype
         np.testing.assert_allclose(fast, reference, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 5, 7), (2, 3, 1024), (1, 4, 1), (4, 1, 6)])  # 1024 float32: 4 KiB runs
+def test_swap_leading_axes_kernel_equals_numpy_transpose(dtype, shape):
+    source = np.random.default_rng(8).standard_normal(shape).astype(dtype)
+    destination = np.full((shape[1], shape[0], shape[2]), np.nan, dtype)
+    kernels.swap_leading_axes_kernel(source, destination)
+    np.testing.assert_array_equal(destination, source.transpose(1, 0, 2))
 
 
 def test_conv_outputs_and_gradients_do_not_share_scratch_memory():

@@ -66,6 +66,42 @@ def test_a_nested_call_runs_inline_instead_of_waiting_for_itself(threads):
     assert parallel.run_in_chunks(outer, 4, 1) == [6, 6, 6, 6]
 
 
+def test_two_threads_of_the_program_may_use_the_pool_at_once(threads):
+    """The pool serves one caller at a time; a second caller meanwhile runs its chunks itself, and both get all
+    their results, in order."""
+    inside = threading.Event()
+    release = threading.Event()
+
+    def slow(first, stop):
+        inside.set()
+        release.wait(timeout=10)
+        return first
+
+    results = {}
+    first_caller = threading.Thread(target=lambda: results.setdefault("slow", parallel.run_in_chunks(slow, 6, 1)))
+    first_caller.start()
+    assert inside.wait(timeout=10)  # the first caller holds the pool now
+    results["meanwhile"] = parallel.run_in_chunks(lambda first, stop: (first, stop), 7, 2)
+    assert first_caller.is_alive()  # the second call did not wait for the first
+    release.set()
+    first_caller.join(timeout=10)
+    assert results == {"slow": [0, 1, 2, 3, 4, 5], "meanwhile": [(0, 2), (2, 4), (4, 6), (6, 7)]}
+
+
+def test_going_back_to_one_thread_stops_the_helpers():
+    def helpers():
+        return [thread for thread in threading.enumerate() if thread.name.startswith("resnet_np")]
+
+    previous = parallel.set_num_threads(3)
+    try:
+        parallel.run_in_chunks(lambda first, stop: first, 8, 1)
+        assert helpers()
+        parallel.set_num_threads(1)
+        assert helpers() == []
+    finally:
+        parallel.set_num_threads(previous)
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
 def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
     with pytest.raises(ValueError, match="threads must be an integer >= 1"):

@@ -1,4 +1,4 @@
-"""Numba kernels for the two hot loops of convolution: im2col and col2im.
+"""Numba kernels for the hot loops of convolution: im2col, col2im, and the layout copy around the products.
 
 They are plain Python loops over scalars, which Numba compiles to machine code (`cache=True` keeps the compiled
 code on disk between runs). With NUMBA_DISABLE_JIT=1, or without Numba installed, they run as ordinary Python:
@@ -173,3 +173,19 @@ def col2im_shifted_plane_kernel(cols, kh, kw, pad_h, pad_w, out_h, out_w, dx):
                         pixel = uintp(oh * out_w + ow_first + shift)
                         for k in range(uintp(ow_stop - ow_first)):
                             plane[pixel + k] += row[position + k]
+
+
+@njit(cache=True, nogil=True)
+def swap_leading_axes_kernel(source, destination):
+    """destination[b, a, i] = source[a, b, i]: source (A, B, L) -> destination (B, A, L), both C-contiguous.
+
+    conv.py's layout copies between images (n, C, h*w) and product matrices (C, n, h*w). NumPy does the same copy
+    with one memcpy per run of h*w values, and glibc's memcpy on 4 KiB runs (ResNet's 32x32 planes in float32)
+    was up to 6x slower when both arrays start on a page boundary (94 vs 15 us for 0.25 MiB); the loop below
+    is compiled to plain vector loads and stores.
+    """
+    leading, second, length = source.shape
+    for a in range(leading):
+        for b in range(second):
+            for i in range(length):
+                destination[b, a, i] = source[a, b, i]

@@ -22,12 +22,11 @@ results in chunk order.
 import itertools
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 _num_threads = 1
-_pool = None
+_pool = None  # a _Pool of _num_threads - 1 helper threads, started on first use
 _blas_limit = None  # threadpoolctl's limiter while the pool has more than one thread
 _local = threading.local()  # .busy: this thread is already working on chunks (a nested call runs inline)
 
@@ -49,7 +48,7 @@ def set_num_threads(threads):
     if threads == previous:
         return previous
     if _pool is not None:
-        _pool.shutdown(wait=True)
+        _pool.stop()
         _pool = None
     if threads > 1 and _blas_limit is None:
         from threadpoolctl import ThreadpoolController
@@ -89,6 +88,9 @@ def run_in_chunks(work, total, chunk):
     bounds = [(first, min(first + chunk, total)) for first in range(0, total, chunk)]
     if _num_threads == 1 or len(bounds) == 1 or getattr(_local, "busy", False):
         return [work(first, stop) for first, stop in bounds]
+    pool = _get_pool()
+    if not pool.lock.acquire(blocking=False):  # another thread of the program has the pool: do the work alone
+        return [work(first, stop) for first, stop in bounds]
 
     results = [None] * len(bounds)
     next_chunk = itertools.count()  # next() on it is atomic under the GIL: each chunk is taken exactly once
@@ -105,20 +107,85 @@ def run_in_chunks(work, total, chunk):
         finally:
             _local.busy = False
 
-    helpers = min(_num_threads, len(bounds)) - 1
-    futures = [_get_pool().submit(worker) for _ in range(helpers)]
     try:
-        worker()  # the calling thread takes chunks too
+        helpers = pool.helpers[:len(bounds) - 1]
+        for helper in helpers:
+            helper.start(worker)
+        try:
+            worker()  # the calling thread takes chunks too
+        finally:
+            errors = [helper.wait() for helper in helpers]  # wait for every helper before raising anything
     finally:
-        for future in futures:
-            future.exception()  # wait for every helper before raising anything
-    for future in futures:
-        future.result()
+        pool.lock.release()
+    for error in errors:
+        if error is not None:
+            raise error
     return results
 
 
 def _get_pool():
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="resnet_np")
+        _pool = _Pool(_num_threads - 1)
     return _pool
+
+
+class _Pool:
+    """The helper threads, and the lock that lends all of them to one caller at a time.
+
+    A caller that finds the pool lent out does its chunks alone, at once, rather than wait for the other caller's
+    work (with concurrent.futures it queued its share behind it).
+    """
+
+    def __init__(self, size):
+        self.lock = threading.Lock()
+        self.helpers = [_Helper(f"resnet_np-{index}") for index in range(size)]
+
+    def stop(self):
+        with self.lock:
+            for helper in self.helpers:
+                helper.stop()
+
+
+class _Helper:
+    """A thread that sleeps until start(task) hands it a function, runs it, and then lets wait() return.
+
+    Two plain locks carry the hand-off. Measured on 2 threads: a run_in_chunks call with nothing to do costs
+    30 us this way and 39 us through concurrent.futures (a queue, a Future and condition variables); a ResNet-20
+    training step makes ~170 calls.
+    """
+
+    def __init__(self, name):
+        self._wake, self._finished = threading.Lock(), threading.Lock()
+        self._wake.acquire()  # held: the thread sleeps on it until start() releases it
+        self._finished.acquire()  # held until the task has run
+        self._task, self._error = None, None
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def start(self, task):
+        self._task = task
+        self._wake.release()
+
+    def wait(self):
+        """Block until the task started last has finished; return the exception it raised, or None."""
+        self._finished.acquire()
+        error, self._error, self._task = self._error, None, None
+        return error
+
+    def stop(self):
+        self.start(None)  # None is the signal to end the loop
+        self._thread.join()
+
+    def _loop(self):
+        while True:
+            self._wake.acquire()
+            task = self._task
+            if task is None:
+                return
+            try:
+                task()
+            except BaseException as error:  # handed to the caller by wait()
+                self._error = error
+            finally:
+                self._finished.release()
