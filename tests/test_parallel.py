@@ -102,6 +102,26 @@ def test_going_back_to_one_thread_stops_the_helpers():
         parallel.set_num_threads(previous)
 
 
+def _chunks_in_a_forked_child(answers):
+    answers.put(parallel.run_in_chunks(lambda first, stop: (first, stop), 5, 2))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() exists only on POSIX systems")
+def test_a_forked_child_starts_helpers_of_its_own(threads):
+    import multiprocessing
+
+    parallel.run_in_chunks(lambda first, stop: first, 8, 1)  # the parent's helpers are running
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    child = context.Process(target=_chunks_in_a_forked_child, args=(answers,))
+    child.start()
+    child.join(timeout=30)
+    if child.is_alive():  # it waits for helper threads that the fork did not copy
+        child.kill()
+    assert child.exitcode == 0
+    assert answers.get(timeout=5) == [(0, 2), (2, 4), (4, 5)]
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
 def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
     with pytest.raises(ValueError, match="threads must be an integer >= 1"):

@@ -21,6 +21,7 @@ results in chunk order.
 
 import itertools
 import math
+import os
 import threading
 
 import numpy as np
@@ -128,6 +129,17 @@ def _get_pool():
     if _pool is None:
         _pool = _Pool(_num_threads - 1)
     return _pool
+
+
+def _forget_the_pool_in_a_forked_child():
+    """A child made by fork() (multiprocessing's default on Linux) has a copy of the pool but none of its threads:
+    it must start helpers of its own, or its first run_in_chunks would wait for threads that do not exist."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_forget_the_pool_in_a_forked_child)
 
 
 class _Pool:
