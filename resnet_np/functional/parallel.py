@@ -83,8 +83,8 @@ def run_in_chunks(work, total, chunk):
     """Call work(first, stop) for the chunks [0, chunk), [chunk, 2*chunk), ... of range(total).
 
     Returns the list of work's results, in chunk order. The chunks run on the pool (and the calling thread)
-    when get_num_threads() > 1, else one after another in the calling thread. An exception in any chunk is
-    raised here after every thread has stopped.
+    when get_num_threads() > 1, else one after another in the calling thread; so do they while another thread
+    of the program has the pool. An exception in any chunk is raised here after every thread has stopped.
     """
     bounds = [(first, min(first + chunk, total)) for first in range(0, total, chunk)]
     if _num_threads == 1 or len(bounds) == 1 or getattr(_local, "busy", False):
