@@ -6,7 +6,7 @@
     rn.models            the paper's ResNets and their plain twins: rn.models.resnet20(), rn.models.get_model(name)
     rn.summary(model, input_shape)         layers, output shapes, parameters, multiply-adds
     rn.save(model, path) / rn.load(path)   weights and architecture in one .npz (no pickle)
-    rn.set_num_threads(n)                  spread conv, BatchNorm and ReLU over n threads (default 1)
+    rn.set_num_threads(n)                  spread conv, BatchNorm, ReLU and max pool over n threads (default 1)
 """
 
 __version__ = "0.1.0"

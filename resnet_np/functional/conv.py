@@ -79,7 +79,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
     if b is not None:
         require_shape("conv2d", "b", b, (out_channels,))
     geometry = window_geometry("conv2d", x.shape, kh, kw, stride, padding)
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
+    out_h, out_w = geometry[4:]
     x = np.ascontiguousarray(x)
     weights = w.reshape(out_channels, -1)
     out = np.empty((n_images, out_channels, out_h, out_w), dtype=x.dtype)
@@ -91,7 +91,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         product = np.matmul(weights, cols, out=scratch("product", (out_channels, positions), x.dtype))
         _matrix_to_images(product, out[first:stop])
 
-    run_in_chunks(forward_images, n_images, chunk_size(n_images, out_h * out_w, POSITIONS_PER_CHUNK))
+    run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w))
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out, Conv2dCache(x, w, geometry, b is not None)
@@ -155,8 +155,7 @@ def backward_by_col2im(dout, x, w, geometry):
         col2im_into(dcols, kh, kw, geometry, dx[first:stop])
         return dw_share_transposed
 
-    dw_transposed = _sum_in_order(run_in_chunks(backward_images, n_images,
-                                                chunk_size(n_images, out_h * out_w, POSITIONS_PER_CHUNK)))
+    dw_transposed = _sum_in_order(run_in_chunks(backward_images, n_images, _images_per_chunk(n_images, out_h * out_w)))
     return dx, np.ascontiguousarray(dw_transposed.T).reshape(w.shape)
 
 
@@ -182,11 +181,15 @@ def backward_by_convolution(dout, x, w, geometry):
         _matrix_to_images(dx_matrix, dx[first:stop])
         return g_share
 
-    g = _sum_in_order(run_in_chunks(backward_images, n_images,
-                                    chunk_size(n_images, height * width, POSITIONS_PER_CHUNK)))
+    g = _sum_in_order(run_in_chunks(backward_images, n_images, _images_per_chunk(n_images, height * width)))
     # G[(k, i', j'), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K first.
     dw = g.reshape(out_channels, kh, kw, channels)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
     return dx, np.ascontiguousarray(dw)
+
+
+def _images_per_chunk(n_images, positions_per_image):
+    """Chunk size in images: about POSITIONS_PER_CHUNK columns of the matrix products per chunk."""
+    return chunk_size(n_images, positions_per_image, POSITIONS_PER_CHUNK)
 
 
 def _images_to_matrix(images, matrix):
