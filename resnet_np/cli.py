@@ -3,7 +3,7 @@
 Each sub-command lives in resnet_np/commands/<name>.py with two functions:
     configure(parser)  adds its arguments
     run(args) -> int   does the work and returns the exit code
-Modules are imported only when their command runs, so `--help` stays fast.
+Only the named command's module is imported and configured (the package, resnet_np/__init__.py, always is).
 A UserError (a wrong flag value, a missing folder, a foreign file) prints one line and exits with status 2.
 """
 
@@ -11,8 +11,9 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
 from .errors import UserError
+from .runtime import keep_freed_memory
+from .version import __version__
 
 COMMANDS = {
     "train": "train a model (default: resnet20 on the built-in digits) and print the results table",
@@ -56,9 +57,7 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    from .training.memory import keep_freed_memory
-
-    keep_freed_memory()  # faster steps: freed arrays are reused instead of page-faulted back (see that module)
+    keep_freed_memory()  # faster steps: freed arrays are reused instead of page-faulted back (see that function)
     try:
         return int(_command_module(args.command).run(args) or 0)
     except UserError as error:

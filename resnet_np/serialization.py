@@ -24,8 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from resnet_np.atomic import save_npz_atomic
-from resnet_np.errors import UserError
+from .atomic import save_npz_atomic
+from .errors import UserError
+from .models import get_model
+from .nn.init import as_dtype
+from .version import __version__
 
 MODEL_FORMAT = "resnet_np-model-v1"
 CHECKPOINT_FORMAT = "resnet_np-checkpoint-v1"
@@ -35,12 +38,6 @@ ARCHITECTURE_KEY = "__architecture__"
 EXTRA_KEY = "__extra__"
 META_KEY = "__meta__"
 MODEL_SECTION = "model"
-
-
-def _library_version():
-    from resnet_np import __version__  # imported late: resnet_np/__init__.py may import this module
-
-    return __version__
 
 
 def _json_record(value, what):
@@ -63,7 +60,7 @@ def _architecture_of(model, owner):
 def _header(file_format, architecture, owner):
     return {
         FORMAT_KEY: np.array(file_format),
-        VERSION_KEY: np.array(_library_version()),
+        VERSION_KEY: np.array(__version__),
         ARCHITECTURE_KEY: _json_record(architecture, f"{owner}: model.architecture"),
     }
 
@@ -173,7 +170,7 @@ def _check_format(arrays, path, accepted):
     file_format = _text_record(arrays, FORMAT_KEY, path)
     if file_format not in accepted:
         raise UserError(
-            f"{path}: file format '{file_format}' is not supported by resnet_np {_library_version()} "
+            f"{path}: file format '{file_format}' is not supported by resnet_np {__version__} "
             f"(expected {' or '.join(accepted)})"
         )
     return file_format
@@ -184,9 +181,6 @@ def _build_model(architecture, state, path, dtype):
 
     dtype (optional) replaces the architecture's "dtype"; load_state_dict casts the weights to it.
     """
-    from resnet_np.models import get_model
-    from resnet_np.nn.init import as_dtype
-
     if not isinstance(architecture, dict) or not isinstance(architecture.get("name"), str):
         raise UserError(f"{path}: the '{ARCHITECTURE_KEY}' record must be a JSON object with a 'name'")
     options = {key: value for key, value in architecture.items() if key != "name"}

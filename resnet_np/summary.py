@@ -84,10 +84,6 @@ class _ShapeTrace:
         self.entries[token][4] = len(self.entries) - 1
 
 
-def _parameter_count(module):
-    return int(sum(parameter.data.size for parameter in module.parameters()))
-
-
 def summary(model, input_shape, max_depth=3, verbose=True):
     """Propagate input_shape ((C, H, W) or (N, C, H, W)) through model; print the table if verbose; return a Summary.
 
@@ -112,16 +108,15 @@ def summary(model, input_shape, max_depth=3, verbose=True):
             name=trace.names.get(id(module), "?"),
             kind=f"{type(module).__name__} {extra}" if extra else type(module).__name__,
             depth=depth, input_shape=shape_in, output_shape=shape_out,
-            parameters=_parameter_count(module),
+            parameters=module.num_parameters(),
             multiply_adds=int(sum(own_multiply_adds[index:last + 1])),
             is_leaf=not module._modules,
         ))
-    parameters = model.parameters()
     result = Summary(
         rows=rows, input_shape=input_shape, output_shape=output_shape,
-        total_parameters=int(sum(parameter.data.size for parameter in parameters)),
+        total_parameters=model.num_parameters(),
         total_multiply_adds=int(sum(own_multiply_adds)),
-        parameter_bytes=int(sum(parameter.data.nbytes for parameter in parameters)),
+        parameter_bytes=int(sum(parameter.data.nbytes for parameter in model.parameters())),
     )
     if verbose:
         print(result.table(max_depth))

@@ -52,7 +52,7 @@ def _build(kind, shortcut="B", residual=True, stride=1, seed=0):
 
 
 @pytest.mark.parametrize("kind,shortcut,residual,stride", list(_cases()))
-def test_block_gradients_match_finite_differences(kind, shortcut, residual, stride):
+def test_block_gradients_match_finite_differences(each_backend, kind, shortcut, residual, stride):
     block = _build(kind, shortcut, residual, stride)
     x = np.random.default_rng(2).standard_normal((2, 2, 5, 5))  # odd size: stride 2 gives ceil(5 / 2) = 3
     reports = check_module(block, x, eps=EPS)
@@ -61,7 +61,7 @@ def test_block_gradients_match_finite_differences(kind, shortcut, residual, stri
 
 
 @pytest.mark.parametrize("kind", ["basic", "preact bottleneck"])
-def test_block_gradients_in_eval_mode(kind):
+def test_block_gradients_in_eval_mode(each_backend, kind):
     block = _build(kind, "B", True, 2).eval()
     x = np.random.default_rng(3).standard_normal((2, 2, 5, 5))
     assert worst_error(check_module(block, x, eps=EPS)) < TOLERANCE

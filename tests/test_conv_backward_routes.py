@@ -1,16 +1,17 @@
-"""conv2d_backward has two routes (see functional/conv.py): for stride 1 (and no more output than input channels)
-it runs the backward as a convolution of dout with the rotated kernel; otherwise it uses col2im. Both must give the
-same gradients wherever both apply.
+"""The engine's conv2d_backward has two routes (see fast/conv.py): for stride 1 (and no more output than input
+channels) it runs the backward as a convolution of dout with the rotated kernel; otherwise it uses col2im. Both must
+give the same gradients wherever both apply, and the same as the reference maths (functional/conv.py).
 
 The float64 finite-difference checks (tests/test_functional_gradcheck.py) cover each route on its own; here the
-two are compared with each other on the same inputs, with both im2col backends.
+two are compared with each other and with the reference on the same inputs.
 """
 
 import numpy as np
 import pytest
 
+from resnet_np import fast
 from resnet_np import functional as F
-from resnet_np.functional import conv
+from resnet_np.fast import conv
 
 # (x shape, w shape, padding): all stride 1, padding <= kernel - 1
 STRIDE_ONE_CASES = [
@@ -25,34 +26,31 @@ STRIDE_ONE_CASES = [
 
 
 def _gradients(route, x, w, dout, stride, padding):
-    _, cache = F.conv2d_forward(x, w, None, stride, padding)
+    _, cache = fast.conv2d_forward(x, w, None, stride, padding)
     return route(np.ascontiguousarray(dout), x, w, cache.geometry)
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
 @pytest.mark.parametrize("x_shape, w_shape, padding", STRIDE_ONE_CASES)
-def test_both_routes_give_the_same_gradients(backend, x_shape, w_shape, padding):
+def test_both_routes_give_the_same_gradients_as_the_reference(x_shape, w_shape, padding):
     rng = np.random.default_rng(11)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     out, cache = F.conv2d_forward(x, w, None, 1, padding)
     assert conv.backward_is_a_convolution(cache.geometry, *w_shape[2:])
     dout = rng.standard_normal(out.shape)
-    previous = F.set_backend(backend)
-    try:
-        by_convolution = _gradients(conv.backward_by_convolution, x, w, dout, 1, padding)
-        by_col2im = _gradients(conv.backward_by_col2im, x, w, dout, 1, padding)
-    finally:
-        F.set_backend(previous)
-    for name, a, b in zip(("dx", "dw"), by_convolution, by_col2im, strict=True):
-        assert a.shape == b.shape, name
+    by_convolution = _gradients(conv.backward_by_convolution, x, w, dout, 1, padding)
+    by_col2im = _gradients(conv.backward_by_col2im, x, w, dout, 1, padding)
+    reference = F.conv2d_backward(dout, cache)[:2]
+    for name, a, b, c in zip(("dx", "dw"), by_convolution, by_col2im, reference, strict=True):
+        assert a.shape == b.shape == c.shape, name
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 def test_float32_routes_agree_and_keep_the_dtype():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((4, 8, 6, 6)).astype(np.float32)
     w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
-    out, _ = F.conv2d_forward(x, w, None, 1, 1)
+    out, _ = fast.conv2d_forward(x, w, None, 1, 1)
     dout = rng.standard_normal(out.shape).astype(np.float32)
     by_convolution = _gradients(conv.backward_by_convolution, x, w, dout, 1, 1)
     by_col2im = _gradients(conv.backward_by_col2im, x, w, dout, 1, 1)
@@ -76,17 +74,18 @@ def test_conv2d_backward_takes_the_documented_route(monkeypatch, stride, padding
     rng = np.random.default_rng(13)
     x = rng.standard_normal((2, channels_in, 5, 5))
     w = rng.standard_normal((channels_out, channels_in, kernel, kernel))
-    out, cache = F.conv2d_forward(x, w, None, stride, padding)
-    dx, dw, _ = F.conv2d_backward(rng.standard_normal(out.shape), cache)
+    out, cache = fast.conv2d_forward(x, w, None, stride, padding)
+    dx, dw, _ = fast.conv2d_backward(rng.standard_normal(out.shape), cache)
     assert taken == [expected]
     assert dx.shape == x.shape and dw.shape == w.shape
 
 
-def test_an_empty_batch_has_zero_weight_gradients():
+@pytest.mark.parametrize("ops", [F, fast], ids=["reference", "fast"])
+def test_an_empty_batch_has_zero_weight_gradients(ops):
     x, w = np.zeros((0, 3, 5, 5)), np.ones((2, 3, 3, 3))
     for stride in (1, 2):
-        out, cache = F.conv2d_forward(x, w, np.ones(2), stride, 1)
-        dx, dw, db = F.conv2d_backward(out, cache)
+        out, cache = ops.conv2d_forward(x, w, np.ones(2), stride, 1)
+        dx, dw, db = ops.conv2d_backward(out, cache)
         assert dx.shape == x.shape
         np.testing.assert_array_equal(dw, np.zeros(w.shape))
         np.testing.assert_array_equal(db, np.zeros(2))

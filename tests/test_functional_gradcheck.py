@@ -1,18 +1,19 @@
 """Every op's backward against central differences (float64, random upstream gradient): the suite that
-`python -m resnet_np gradcheck` prints, asserted case by case."""
+`python -m resnet_np gradcheck` prints, asserted case by case, for the reference maths and for the engine."""
 
 import numpy as np
 import pytest
 
+from resnet_np import fast
 from resnet_np import functional as F
 from resnet_np.gradcheck import check_op, numerical_gradient, relative_error
 from resnet_np.gradcheck_suite import TOLERANCE, all_cases
 
-CASES = all_cases()
+CASES = [(backend, case) for backend, ops in (("reference", F), ("fast", fast)) for case in all_cases(ops)]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.op}: {c.shapes}" for c in CASES])
-def test_backward_matches_finite_differences(case):
+@pytest.mark.parametrize("backend, case", CASES, ids=[f"{backend} {c.op}: {c.shapes}" for backend, c in CASES])
+def test_backward_matches_finite_differences(backend, case):
     for report in case.run():
         assert report.error < TOLERANCE, f"{case.op} {case.shapes}: d{report.name} relative error {report.error:.2e}"
 

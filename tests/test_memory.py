@@ -6,7 +6,7 @@ import resource
 import numpy as np
 import pytest
 
-from resnet_np.training.memory import keep_freed_memory
+from resnet_np.runtime import keep_freed_memory
 
 
 def _glibc():

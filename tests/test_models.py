@@ -177,7 +177,7 @@ NETWORKS = {
 
 
 @pytest.mark.parametrize("network", list(NETWORKS))
-def test_whole_network_gradients_match_finite_differences(network):
+def test_whole_network_gradients_match_finite_differences(each_backend, network):
     build, x_shape = NETWORKS[network]
     model = _randomize_batchnorm(build())
     reports = check_module(model, np.random.default_rng(2).standard_normal(x_shape), eps=EPS)

@@ -75,7 +75,7 @@ class _TwoLayer(nn.Module):
     def forward(self, x):
         return self.head(self.bn1(self.conv1(x)))
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return self.conv1.backward(self.bn1.backward(self.head.backward(dout)))
 
 

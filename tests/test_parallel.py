@@ -1,4 +1,5 @@
-"""The chunk pool (functional/parallel.py) and the chunked conv: same maths, any number of threads."""
+"""The chunk pool (fast/chunks.py), the thread settings (runtime.py) and the chunked conv: same maths, any number
+of threads."""
 
 import importlib
 import os
@@ -8,30 +9,31 @@ import warnings
 import numpy as np
 import pytest
 
+import resnet_np as rn
+from resnet_np import fast, runtime
 from resnet_np import functional as F
-from resnet_np.functional import parallel
+from resnet_np.fast import chunks
 from resnet_np.models import cifar_resnet
-from resnet_np.training import limit_threads
 
-conv_module = importlib.import_module("resnet_np.functional.conv")
+conv_module = importlib.import_module("resnet_np.fast.conv")
 
 
 @pytest.fixture
 def threads():
     """Run the body with a pool of 3 threads (more than this machine may have: the pool must not care)."""
-    previous = parallel.set_num_threads(3)
+    previous = rn.set_num_threads(3)
     yield 3
-    parallel.set_num_threads(previous)
+    rn.set_num_threads(previous)
 
 
 @pytest.mark.parametrize("pool", [1, 3])
 def test_run_in_chunks_covers_the_range_once_and_keeps_chunk_order(pool):
-    previous = parallel.set_num_threads(pool)
+    previous = rn.set_num_threads(pool)
     try:
         seen = []
-        results = parallel.run_in_chunks(lambda first, stop: seen.append((first, stop)) or (first, stop), 10, 3)
+        results = chunks.run_in_chunks(lambda first, stop: seen.append((first, stop)) or (first, stop), 10, 3)
     finally:
-        parallel.set_num_threads(previous)
+        rn.set_num_threads(previous)
     assert results == [(0, 3), (3, 6), (6, 9), (9, 10)]
     assert sorted(seen) == results
 
@@ -44,7 +46,7 @@ def test_chunks_really_run_on_several_threads(threads):
             barrier.wait()
         return threading.get_ident()
 
-    idents = parallel.run_in_chunks(work, 4, 1)
+    idents = chunks.run_in_chunks(work, 4, 1)
     assert len(set(idents[:2])) == 2
 
 
@@ -55,15 +57,15 @@ def test_an_error_in_a_chunk_reaches_the_caller_and_the_pool_still_works(threads
         return first
 
     with pytest.raises(ValueError, match="chunk 5 failed"):
-        parallel.run_in_chunks(work, 8, 1)
-    assert parallel.run_in_chunks(lambda first, stop: first, 4, 1) == [0, 1, 2, 3]
+        chunks.run_in_chunks(work, 8, 1)
+    assert chunks.run_in_chunks(lambda first, stop: first, 4, 1) == [0, 1, 2, 3]
 
 
 def test_a_nested_call_runs_inline_instead_of_waiting_for_itself(threads):
     def outer(first, stop):
-        return sum(parallel.run_in_chunks(lambda a, b: b - a, 6, 2))
+        return sum(chunks.run_in_chunks(lambda a, b: b - a, 6, 2))
 
-    assert parallel.run_in_chunks(outer, 4, 1) == [6, 6, 6, 6]
+    assert chunks.run_in_chunks(outer, 4, 1) == [6, 6, 6, 6]
 
 
 def test_two_threads_of_the_program_may_use_the_pool_at_once(threads):
@@ -78,10 +80,10 @@ def test_two_threads_of_the_program_may_use_the_pool_at_once(threads):
         return first
 
     results = {}
-    first_caller = threading.Thread(target=lambda: results.setdefault("slow", parallel.run_in_chunks(slow, 6, 1)))
+    first_caller = threading.Thread(target=lambda: results.setdefault("slow", chunks.run_in_chunks(slow, 6, 1)))
     first_caller.start()
     assert inside.wait(timeout=10)  # the first caller holds the pool now
-    results["meanwhile"] = parallel.run_in_chunks(lambda first, stop: (first, stop), 7, 2)
+    results["meanwhile"] = chunks.run_in_chunks(lambda first, stop: (first, stop), 7, 2)
     assert first_caller.is_alive()  # the second call did not wait for the first
     release.set()
     first_caller.join(timeout=10)
@@ -92,25 +94,25 @@ def test_going_back_to_one_thread_stops_the_helpers():
     def helpers():
         return [thread for thread in threading.enumerate() if thread.name.startswith("resnet_np")]
 
-    previous = parallel.set_num_threads(3)
+    previous = rn.set_num_threads(3)
     try:
-        parallel.run_in_chunks(lambda first, stop: first, 8, 1)
+        chunks.run_in_chunks(lambda first, stop: first, 8, 1)
         assert helpers()
-        parallel.set_num_threads(1)
+        rn.set_num_threads(1)
         assert helpers() == []
     finally:
-        parallel.set_num_threads(previous)
+        rn.set_num_threads(previous)
 
 
 def _chunks_in_a_forked_child(answers):
-    answers.put(parallel.run_in_chunks(lambda first, stop: (first, stop), 5, 2))
+    answers.put(chunks.run_in_chunks(lambda first, stop: (first, stop), 5, 2))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() exists only on POSIX systems")
 def test_a_forked_child_starts_helpers_of_its_own(threads):
     import multiprocessing
 
-    parallel.run_in_chunks(lambda first, stop: first, 8, 1)  # the parent's helpers are running
+    chunks.run_in_chunks(lambda first, stop: first, 8, 1)  # the parent's helpers are running
     context = multiprocessing.get_context("fork")
     answers = context.Queue()
     child = context.Process(target=_chunks_in_a_forked_child, args=(answers,))
@@ -122,28 +124,28 @@ def test_a_forked_child_starts_helpers_of_its_own(threads):
     assert answers.get(timeout=5) == [(0, 2), (2, 4), (4, 5)]
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
-    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
-        parallel.set_num_threads(bad)
-    assert parallel.get_num_threads() == 1
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", runtime.MAX_THREADS + 1, 1000])
+def test_set_num_threads_rejects_what_is_not_a_sane_positive_integer(bad):
+    with pytest.raises(ValueError, match=f"threads must be an integer from 1 to {runtime.MAX_THREADS}"):
+        rn.set_num_threads(bad)
+    assert rn.get_num_threads() == 1
 
 
 def test_chunk_size_aims_at_the_target_but_leaves_several_chunks():
-    assert parallel.chunk_size(128, 1024, 2048) == 2  # 2 images of 32x32 positions
-    assert parallel.chunk_size(128, 64, 2048) == 16  # 32 would leave only 4 chunks: capped at 128 / 8
-    assert parallel.chunk_size(3, 10_000, 2048) == 1
-    assert parallel.chunk_size(1, 1, 2048) == 1
+    assert chunks.chunk_size(128, 1024, 2048) == 2  # 2 images of 32x32 positions
+    assert chunks.chunk_size(128, 64, 2048) == 16  # 32 would leave only 4 chunks: capped at 128 / 8
+    assert chunks.chunk_size(3, 10_000, 2048) == 1
+    assert chunks.chunk_size(1, 1, 2048) == 1
 
 
 def _conv_in_one_product(x, w, b, stride, padding, dout):
     """The formulas of conv.py's docstring on the whole batch at once, with the NumPy im2col/col2im."""
     n, k = x.shape[0], w.shape[0]
-    cols = F.im2col_reference(x, w.shape[2], w.shape[3], stride, padding)
+    cols = F.im2col(x, w.shape[2], w.shape[3], stride, padding)
     out = (w.reshape(k, -1) @ cols).reshape(k, n, -1).transpose(1, 0, 2) + b.reshape(1, -1, 1)
     dout_matrix = dout.transpose(1, 0, 2, 3).reshape(k, -1)
     dw = (dout_matrix @ cols.T).reshape(w.shape)
-    dx = F.col2im_reference(w.reshape(k, -1).T @ dout_matrix, x.shape, w.shape[2], w.shape[3], stride, padding)
+    dx = F.col2im(w.reshape(k, -1).T @ dout_matrix, x.shape, w.shape[2], w.shape[3], stride, padding)
     return out.reshape(dout.shape), dx, dw, dout_matrix.sum(axis=1)
 
 
@@ -153,13 +155,13 @@ def test_conv_in_chunks_equals_one_product_over_the_batch(monkeypatch, pool, str
     monkeypatch.setattr(conv_module, "POSITIONS_PER_CHUNK", 1)  # 7 images: 7 chunks of one image
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((7, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
-    previous = parallel.set_num_threads(pool)
+    previous = rn.set_num_threads(pool)
     try:
-        out, cache = F.conv2d_forward(x, w, b, stride, padding)
+        out, cache = fast.conv2d_forward(x, w, b, stride, padding)
         dout = rng.standard_normal(out.shape)
-        dx, dw, db = F.conv2d_backward(dout, cache)
+        dx, dw, db = fast.conv2d_backward(dout, cache)
     finally:
-        parallel.set_num_threads(previous)
+        rn.set_num_threads(previous)
     expected = _conv_in_one_product(x, w, b, stride, padding, dout)
     for got, want in zip((out, dx, dw, db), expected, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
@@ -170,7 +172,7 @@ def test_a_training_step_is_bit_for_bit_the_same_with_one_or_two_threads():
     results = []
     for threads in (1, 2):
         model = cifar_resnet(8, dtype=np.float32, seed=0)
-        with limit_threads(threads):
+        with runtime.using(backend="fast", threads=threads):
             logits = model(x)
             model.backward(np.ones_like(logits) / logits.size)
         results.append([logits] + [parameter.grad.copy() for parameter in model.parameters()])
@@ -182,12 +184,12 @@ def test_col2im_writes_into_out_and_checks_it():
     rng = np.random.default_rng(2)
     cols = rng.standard_normal((3 * 9, 2 * 4 * 4))
     dx = np.full((5, 3, 4, 4), np.nan)
-    returned = F.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=dx[1:3])
+    returned = fast.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=dx[1:3])
     assert np.shares_memory(returned, dx)
-    np.testing.assert_allclose(dx[1:3], F.col2im_reference(cols, (2, 3, 4, 4), 3, 3, 1, 1), rtol=1e-13)
+    np.testing.assert_allclose(dx[1:3], F.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1), rtol=1e-13)
     assert np.isnan(dx[0]).all() and np.isnan(dx[3:]).all()
     with pytest.raises(ValueError, match=r"col2im: out must be a C-contiguous \(2, 3, 4, 4\) float64 array"):
-        F.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=np.empty((2, 3, 4, 4), np.float32))
+        fast.col2im(cols, (2, 3, 4, 4), 3, 3, 1, 1, out=np.empty((2, 3, 4, 4), np.float32))
 
 
 def test_the_helpers_follow_the_callers_floating_point_error_handling(threads):
@@ -197,21 +199,33 @@ def test_the_helpers_follow_the_callers_floating_point_error_handling(threads):
         return big[first:stop] * 10
 
     with np.errstate(over="raise"), pytest.raises(FloatingPointError):
-        parallel.run_in_chunks(overflow, 4, 1)
+        chunks.run_in_chunks(overflow, 4, 1)
     with np.errstate(over="ignore"), warnings.catch_warnings():
         warnings.simplefilter("error")  # a RuntimeWarning from any thread would fail here
-        assert np.isinf(np.concatenate(parallel.run_in_chunks(overflow, 4, 1))).all()
+        assert np.isinf(np.concatenate(chunks.run_in_chunks(overflow, 4, 1))).all()
 
 
 def test_default_threads_is_the_usable_cores_capped():
-    from resnet_np.training.threads import MAX_DEFAULT_THREADS, default_threads
-
-    assert 1 <= default_threads() <= MAX_DEFAULT_THREADS
-    assert default_threads() <= (os.cpu_count() or 1)
+    assert 1 <= runtime.default_threads() <= runtime.MAX_DEFAULT_THREADS
+    assert runtime.default_threads() <= (os.cpu_count() or 1)
 
 
-def test_limit_threads_sets_the_pool_and_restores_it():
-    assert parallel.get_num_threads() == 1
-    with limit_threads(2):
-        assert parallel.get_num_threads() == 2
-    assert parallel.get_num_threads() == 1
+def test_using_sets_the_threads_and_backend_and_restores_them():
+    assert rn.get_num_threads() == 1  # tests/conftest.py
+    before = rn.get_backend()
+    other = "reference" if before == "fast" else "fast"
+    with runtime.using(backend=other, threads=2):
+        assert rn.get_num_threads() == 2 and rn.get_backend() == other
+    assert rn.get_num_threads() == 1 and rn.get_backend() == before
+
+
+@pytest.mark.parametrize("backend_name, threads, expected_blas_threads", [
+    ("fast", 3, 1), ("fast", 1, 1), ("reference", 3, 3), ("reference", 1, 1)])
+def test_blas_gets_one_thread_under_the_engine_and_all_of_them_under_the_reference(backend_name, threads,
+                                                                                   expected_blas_threads):
+    from threadpoolctl import threadpool_info
+
+    with runtime.using(backend=backend_name, threads=threads):
+        rn.backend.ops()  # the first op applies the setting
+        blas = [library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"]
+        assert blas and set(blas) == {expected_blas_threads}

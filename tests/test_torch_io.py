@@ -154,8 +154,9 @@ def torch_resnet(torch, model):
                 x = getattr(self, f"layer{index + 1}")(x)
             return self.fc(torch.flatten(self.avgpool(x), 1))
 
-    net = ResNet(architecture["block"], architecture["layers"], architecture["widths"], architecture["stem"],
-                 architecture["num_classes"], architecture["in_channels"], architecture["shortcut"])
+    net = ResNet(architecture["block"], architecture["layers"], architecture["widths"], stem=architecture["stem"],
+                 num_classes=architecture["num_classes"], in_channels=architecture["in_channels"],
+                 shortcut=architecture["shortcut"])
     return net.double().eval()
 
 

@@ -130,7 +130,7 @@ def _randomize_batchnorm(torch_model, seed):
 
 
 @pytest.mark.parametrize("name", list(REFERENCES))
-def test_model_matches_pytorch_in_train_and_eval_mode(name):
+def test_model_matches_pytorch_in_train_and_eval_mode(each_backend, name):
     build_reference, x_shape = REFERENCES[name]
     torch.manual_seed(0)
     reference = build_reference().double()

@@ -24,10 +24,10 @@ from resnet_np.training import (
     evaluate,
     fit,
     format_results_table,
+    read_resume_point,
     read_training_meta,
 )
 from resnet_np.training.results import format_seconds
-from resnet_np.training.run import config_for_resume
 
 
 def tiny_config(**changes):
@@ -138,10 +138,12 @@ def test_resume_refuses_to_change_what_the_finished_epochs_depend_on(tmp_path):
     run(tmp_path, stop_after=2)
     path = str(tmp_path / "last.npz")
     with pytest.raises(UserError, match="cannot change lr when resuming"):
-        config_for_resume(path, {"lr": 0.5})
+        read_resume_point(path, {"lr": 0.5})
     with pytest.raises(UserError, match="already trained 2 epochs"):
-        config_for_resume(path, {"epochs": 1})
-    assert config_for_resume(path, {"eval_batch_size": 7, "seed": 3}).eval_batch_size == 7
+        read_resume_point(path, {"epochs": 1})
+    start = read_resume_point(str(tmp_path), {"eval_batch_size": 7, "seed": 3})  # a run folder: its last.npz
+    assert start.path == path and start.config.eval_batch_size == 7 and start.saved_config.eval_batch_size == 500
+    assert start.meta["epoch"] == 2 and start.run_folder == str(tmp_path)
 
 
 # ---- divergence -----------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ GFLOP/s counts 2 * multiply-adds: forward = 1 GEMM, forward+backward = 3 GEMMs (
 
 import numpy as np
 
-from .. import functional as F
+from ..backend import ops
+from ..functional import conv_output_size
 from .machine import torch_or_none
 from .timing import first_call_time, format_table, median_time
 
@@ -22,16 +23,16 @@ CONV_SHAPES = [
 def multiply_adds(x_shape, w_shape, stride, padding):
     n, _, h, w = x_shape
     k, c, kh, kw = w_shape
-    out_h = F.conv_output_size(h, kh, stride, padding)
-    out_w = F.conv_output_size(w, kw, stride, padding)
+    out_h = conv_output_size(h, kh, stride, padding)
+    out_w = conv_output_size(w, kw, stride, padding)
     return n * k * c * kh * kw * out_h * out_w
 
 
 def _ours(x, w, stride, padding, backward):
     def run():
-        out, cache = F.conv2d_forward(x, w, None, stride, padding)
+        out, cache = ops().conv2d_forward(x, w, None, stride, padding)
         if backward:
-            F.conv2d_backward(out, cache)
+            ops().conv2d_backward(out, cache)
 
     return run
 
@@ -57,7 +58,7 @@ def compile_times():
     x64 = np.ones((1, 1, 4, 4), np.float64)
     total = 0.0
     for x in (x32, x64):
-        total += first_call_time(lambda x=x: F.col2im(F.im2col(x, 3, 3, 1, 1), x.shape, 3, 3, 1, 1))
+        total += first_call_time(lambda x=x: ops().col2im(ops().im2col(x, 3, 3, 1, 1), x.shape, 3, 3, 1, 1))
     return total
 
 
@@ -68,7 +69,7 @@ def gemm_rate(dtype, size=2048, repeats=3):
     measurement lifts that limit to get_num_threads() threads for its own duration."""
     from threadpoolctl import threadpool_limits
 
-    from ..functional.parallel import get_num_threads
+    from ..runtime import get_num_threads
 
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((size, size)).astype(dtype), rng.standard_normal((size, size)).astype(dtype)

@@ -43,12 +43,13 @@ def describe():
     """One paragraph of facts: what a ratio was measured on."""
     import numba
 
-    from ..functional.parallel import get_num_threads
+    from ..runtime import get_backend, get_num_threads
 
     torch = torch_or_none()
     parts = [
         f"CPU: {_cpu_model()}, {os.cpu_count()} cores",
-        f"resnet_np: {get_num_threads()} threads (chunks of images), each calling BLAS with one thread",
+        f"resnet_np: {get_backend()} backend, {get_num_threads()} threads (chunks of images), each calling BLAS "
+        "with one thread",
         f"BLAS: {_blas()}",
         f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}",
         f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "PyTorch: not installed",
@@ -60,9 +61,8 @@ def describe():
 def threads_for_both(threads=None):
     """Inside the block both libraries use `threads` threads (None: every core, up to 8): resnet_np's chunk pool
     (BLAS at one thread each) and PyTorch's intra-op pool. Also keeps freed memory in the process, which speeds
-    up both alike (resnet_np.training.memory)."""
-    from ..training.memory import keep_freed_memory
-    from ..training.threads import default_threads, limit_threads
+    up both alike (resnet_np.runtime.keep_freed_memory)."""
+    from ..runtime import default_threads, keep_freed_memory, using
 
     threads = default_threads() if threads is None else threads
     keep_freed_memory()
@@ -71,7 +71,7 @@ def threads_for_both(threads=None):
     if torch is not None:
         torch.set_num_threads(threads)
     try:
-        with limit_threads(threads):
+        with using(threads=threads):
             yield threads
     finally:
         if torch is not None:

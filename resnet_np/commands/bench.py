@@ -8,18 +8,18 @@ smoke run in seconds (its numbers mean nothing).
 import os
 
 from ..errors import UserError
+from .arguments import add_threads_argument, positive_int
 
 
 def configure(parser):
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: checks that it runs")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement (median; default 5)")
+    parser.add_argument("--repeats", metavar="N", type=positive_int, default=5,
+                        help="timed repeats per measurement (median; default 5)")
     parser.add_argument("--plot", metavar="PNG", default="bench_scaling.png",
                         help="where to write the scaling plot (default bench_scaling.png; '' for none)")
     parser.add_argument("--skip", action="append", default=[], choices=["conv", "scaling", "memory", "startup"],
                         help="leave out a section (repeatable)")
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="run both libraries on N threads (resnet_np's pool and PyTorch's; default: every core, "
-                             "up to 8)")
+    add_threads_argument(parser, "both libraries (resnet_np's pool and PyTorch's)")
 
 
 def _megabytes(value):
@@ -29,8 +29,6 @@ def _megabytes(value):
 def run(args):
     from ..bench import machine
 
-    if args.threads is not None and args.threads < 1:
-        raise UserError(f"--threads must be at least 1, got {args.threads}")
     with machine.threads_for_both(args.threads):
         return _run(args)
 
@@ -38,8 +36,6 @@ def run(args):
 def _run(args):
     from ..bench import conv, machine, models, process
 
-    if args.repeats < 1:
-        raise UserError(f"--repeats must be at least 1, got {args.repeats}")
     if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
         raise UserError(f"--plot: folder {os.path.dirname(os.path.abspath(args.plot))} does not exist")
     print(machine.describe(), end="\n\n", flush=True)

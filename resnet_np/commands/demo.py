@@ -11,7 +11,7 @@
 import textwrap
 
 from ..errors import UserError
-from .train import DEFAULT_THREADS, key_value, natural_int, positive_int
+from .arguments import add_threads_argument, key_value, natural_int
 
 
 def configure(parser):
@@ -25,8 +25,7 @@ def configure(parser):
     parser.add_argument("--data-dir", metavar="DIR", help="degradation: train on CIFAR-10 from this folder; "
                                                           "feature-maps: where the checkpoint's data lives")
     parser.add_argument("--checkpoint", metavar="PATH", help="feature-maps: a model or checkpoint written by train")
-    parser.add_argument("--threads", metavar="N", type=positive_int, default=DEFAULT_THREADS,
-                        help=f"CPU threads for the maths (default {DEFAULT_THREADS}, as for train)")
+    add_threads_argument(parser)
     parser.add_argument("--set", type=key_value, action="append", metavar="KEY=VALUE", default=None,
                         help="override a size of the demo, e.g. --set epochs=30 --set depths=[20,110] "
                              "(repeatable; a wrong key lists the valid ones)")

@@ -7,25 +7,26 @@ The dataset (name, image size, data folder, subset) is the one recorded in the c
 import dataclasses
 import os
 
+from ..data import DATASET_NAMES
 from ..errors import UserError
-from .train import DATASETS, DEFAULT_THREADS, positive_int
+from ..runtime import using
+from ..serialization import load, read_model_info
+from ..training import BEST_CHECKPOINT, LAST_CHECKPOINT, TrainConfig, build_dataset, evaluate
+from .arguments import add_threads_argument, positive_int
 
 
 def configure(parser):
     parser.add_argument("checkpoint", help="checkpoint or model file (.npz), or a run folder (uses its best.npz)")
     parser.add_argument("--split", choices=("test", "train"), default="test", help="split to evaluate (default test)")
-    parser.add_argument("--dataset", choices=DATASETS, help="evaluate on this dataset instead of the recorded one")
+    parser.add_argument("--dataset", choices=DATASET_NAMES, help="evaluate on this dataset instead of the recorded one")
     parser.add_argument("--data-dir", metavar="DIR", help="folder of the dataset files")
     parser.add_argument("--batch-size", metavar="N", type=positive_int, default=500,
                         help="images per forward pass (default 500)")
-    parser.add_argument("--threads", metavar="N", type=positive_int, default=DEFAULT_THREADS,
-                        help=f"CPU threads for the maths (default {DEFAULT_THREADS})")
+    add_threads_argument(parser)
 
 
 def _checkpoint_path(path):
     if os.path.isdir(path):
-        from ..training import BEST_CHECKPOINT, LAST_CHECKPOINT
-
         for name in (BEST_CHECKPOINT, LAST_CHECKPOINT):
             if os.path.isfile(os.path.join(path, name)):
                 return os.path.join(path, name)
@@ -35,17 +36,12 @@ def _checkpoint_path(path):
 
 def _recorded_config(info, path):
     """The TrainConfig recorded in a checkpoint (meta) or a model file (extra), or None."""
-    from ..training import TrainConfig
-
     record = info.get("meta") or info.get("extra") or {}
     config = record.get("config") if isinstance(record, dict) else None
     return None if config is None else TrainConfig.from_dict(config, where=f"{path}: config")
 
 
 def run(args):
-    from ..serialization import load, read_model_info
-    from ..training import TrainConfig, build_dataset, evaluate, limit_threads
-
     path = _checkpoint_path(args.checkpoint)
     info = read_model_info(path)  # UserError for missing, corrupt or foreign files
     model = load(path)
@@ -60,7 +56,7 @@ def run(args):
     dataset = build_dataset(config)
     x, y = (dataset.x_test, dataset.y_test) if args.split == "test" else (dataset.x_train, dataset.y_train)
     try:
-        with limit_threads(args.threads):
+        with using(threads=args.threads):
             result = evaluate(model, x.astype(_model_dtype(model), copy=False), y, batch_size=args.batch_size)
     except ValueError as error:
         raise UserError(f"{path}: the model does not fit the {dataset.name} images ({error})") from None

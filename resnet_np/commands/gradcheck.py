@@ -1,10 +1,11 @@
 """`python -m resnet_np gradcheck`: every op's backward against central differences, as a table."""
 
 from ..gradcheck_suite import TOLERANCE, format_table, run_all
+from .arguments import positive_float
 
 
 def configure(parser):
-    parser.add_argument("--tolerance", type=float, default=TOLERANCE,
+    parser.add_argument("--tolerance", metavar="TOL", type=positive_float, default=TOLERANCE,
                         help=f"largest relative error that passes (default {TOLERANCE:g})")
 
 

@@ -6,24 +6,26 @@
 """
 
 from ..errors import UserError
+from ..models import get_model
+from ..summary import summary
+from .arguments import natural_int, positive_int
 
 
 def configure(parser):
     parser.add_argument("model", help="model name, e.g. resnet20 or resnet50 (see resnet_np.models.list_models())")
-    parser.add_argument("--input-size", type=int, default=None,
+    parser.add_argument("--input-size", metavar="SIZE", type=positive_int, default=None,
                         help="height and width of the input image (default: 224 for ImageNet models, 32 for CIFAR)")
-    parser.add_argument("--in-channels", type=int, default=None, help="input channels (default 3; 1 for grayscale)")
-    parser.add_argument("--num-classes", type=int, default=None,
+    parser.add_argument("--in-channels", metavar="N", type=positive_int, default=None,
+                        help="input channels (default 3; 1 for grayscale)")
+    parser.add_argument("--num-classes", metavar="N", type=positive_int, default=None,
                         help="number of classes (default: 1000 for ImageNet models, 10 for CIFAR)")
     parser.add_argument("--stride-on-first", action="store_true",
                         help="bottleneck models: stride on the first 1x1 conv, as in the paper")
-    parser.add_argument("--depth", type=int, default=3, help="deepest level of modules shown (default 3)")
+    parser.add_argument("--depth", metavar="N", type=natural_int, default=3,
+                        help="deepest level of modules shown, 0 for the model alone (default 3)")
 
 
 def run(args):
-    from ..models import get_model
-    from ..summary import summary
-
     options = {}
     if args.in_channels is not None:
         options["in_channels"] = args.in_channels

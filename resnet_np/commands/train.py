@@ -6,74 +6,25 @@ Results go to --out (default runs/<model>-<dataset>-<time>).
 """
 
 import argparse
-import json
 import os
 import sys
 
+from ..data import DATASET_DEFAULTS, DATASET_NAMES
 from ..errors import UserError
-from ..training.config import DTYPE_NAMES, OPTIMIZER_NAMES, TrainConfig
-from ..training.threads import default_threads
+from ..optim import SCHEDULE_NAMES
+from ..training import LAST_CHECKPOINT, TrainConfig, TrainingDiverged, fit, read_resume_point
+from ..training.config import DTYPE_NAMES, OPTIMIZER_NAMES
+from ..training.run import default_out_dir
+from .arguments import add_threads_argument, key_value, natural_int, non_negative_float, positive_float, positive_int
 
-DATASETS = ("digits", "cifar10", "synthetic")  # resnet_np.data.DATASET_NAMES, without importing the data package
-SCHEDULES = ("multistep", "cosine", "constant")  # resnet_np.optim.SCHEDULE_NAMES
 DEFAULTS = TrainConfig()
-DEFAULT_THREADS = default_threads()  # every core (up to 8); see resnet_np/training/threads.py for the measurements
-
-
-def positive_int(text):
-    return _integer(text, 1)
-
-
-def natural_int(text):
-    return _integer(text, 0)
-
-
-def _integer(text, minimum):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
-    return value
-
-
-def positive_float(text):
-    return _float(text, strict=True)
-
-
-def non_negative_float(text):
-    return _float(text, strict=False)
-
-
-def _float(text, strict):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (value > 0 if strict else value >= 0) or value == float("inf"):
-        bound = "> 0" if strict else ">= 0"
-        raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
-    return value
-
-
-def key_value(text):
-    """'depth=8' -> ('depth', 8); the value is read as JSON (numbers, lists, true/false), else kept as text."""
-    key, separator, value = text.partition("=")
-    if not separator or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
-    return key.strip(), parsed
 
 
 def configure(parser):
     add = parser.add_argument
     add("--model", help=f"model name, e.g. resnet20, resnet56, plain20 (default {DEFAULTS.model}; "
                         "a wrong name lists them all)")
-    add("--dataset", choices=DATASETS, help=f"dataset (default {DEFAULTS.dataset})")
+    add("--dataset", choices=DATASET_NAMES, help=f"dataset (default {DEFAULTS.dataset})")
     add("--data-dir", metavar="DIR", help="folder of the dataset files (cifar10: see README)")
     add("--download", action="store_true", default=None, help="cifar10: download the archive if it is missing")
     add("--epochs", metavar="N", type=positive_int, help=f"epochs to train (default {DEFAULTS.epochs})")
@@ -83,15 +34,16 @@ def configure(parser):
     add("--weight-decay", type=non_negative_float,
         help=f"L2 weight decay on conv/linear weights, not BN or biases (default {DEFAULTS.weight_decay:g})")
     add("--optimizer", choices=OPTIMIZER_NAMES, help=f"optimiser (default {DEFAULTS.optimizer})")
-    add("--schedule", choices=SCHEDULES, help=f"learning-rate schedule (default {DEFAULTS.schedule})")
+    add("--schedule", choices=SCHEDULE_NAMES, help=f"learning-rate schedule (default {DEFAULTS.schedule})")
     add("--warmup-epochs", metavar="N", type=natural_int, help="epochs of linear lr warm-up (default 0)")
     add("--seed", metavar="N", type=natural_int, help=f"seed of initialisation, data order and augmentation "
                                          f"(default {DEFAULTS.seed})")
     add("--dtype", choices=DTYPE_NAMES, help=f"floating-point type (default {DEFAULTS.dtype})")
-    add("--image-size", metavar="SIZE", type=positive_int,
-        help="resize images to SIZE x SIZE (default: digits 8, cifar10 32, synthetic 16)")
+    sizes = ", ".join(f"{name} {defaults['image_size']}" for name, defaults in DATASET_DEFAULTS.items())
+    flipped = " and ".join(name for name, defaults in DATASET_DEFAULTS.items() if defaults["flip"])
+    add("--image-size", metavar="SIZE", type=positive_int, help=f"resize images to SIZE x SIZE (default: {sizes})")
     add("--augment", action=argparse.BooleanOptionalAction, default=None,
-        help="random crop (and flip for cifar10) of the training images (default on)")
+        help=f"random crop (and flip for {flipped}) of the training images (default on)")
     add("--train-samples", type=positive_int, metavar="N", help="train on a fixed random subset of N images")
     add("--test-samples", type=positive_int, metavar="N", help="evaluate on a fixed random subset of N images")
     add("--model-arg", type=key_value, action="append", metavar="KEY=VALUE", default=None,
@@ -104,8 +56,7 @@ def configure(parser):
     add("--stop-after", type=positive_int, metavar="EPOCHS",
         help="stop once this many epochs are done (continue later with --resume)")
     add("--overwrite", action="store_true", help="allow --out to be a folder that already holds a run")
-    add("--threads", metavar="N", type=positive_int, default=DEFAULT_THREADS,
-        help=f"CPU threads for the maths (default {DEFAULT_THREADS}: every core of this machine, up to 8)")
+    add_threads_argument(parser)
     add("--quiet", action="store_true", help="print only the results table")
 
 
@@ -124,18 +75,15 @@ def _given_settings(args):
 
 
 def run(args):
-    from ..training import LAST_CHECKPOINT, TrainingDiverged, fit
-    from ..training.run import config_for_resume, default_out_dir, resolve_checkpoint
-
     given = _given_settings(args)
+    resume, config = None, None
     if args.resume is not None:
         if args.resume == "" and args.out is None:
             raise UserError("--resume without a path needs --out DIR (the run folder to continue)")
-        resume = resolve_checkpoint(args.resume or args.out)
-        config = config_for_resume(resume, given)
-        out_dir = args.out or os.path.dirname(os.path.abspath(resume))
+        # the checkpoint is found and its meta read here, once; fit() takes the settings from it
+        resume = read_resume_point(args.resume or args.out, given)
+        out_dir = args.out or resume.run_folder
     else:
-        resume = None
         config = TrainConfig(**given).resolved()
         out_dir = args.out or default_out_dir(config)
         if not args.overwrite and os.path.exists(os.path.join(out_dir, LAST_CHECKPOINT)):
@@ -157,9 +105,9 @@ def run(args):
         print()
     print(result.table)
     if not args.quiet:
-        done = result.history[-1]["epoch"]
-        if done < config.epochs:
-            print(f"\nstopped after epoch {done} of {config.epochs}; continue with: "
+        done, planned = result.history[-1]["epoch"], result.config.epochs
+        if done < planned:
+            print(f"\nstopped after epoch {done} of {planned}; continue with: "
                   f"python -m resnet_np train --resume {out_dir}")
         files = ", ".join(sorted(os.path.basename(path) for path in result.paths.values()
                                  if path and os.path.exists(path)))

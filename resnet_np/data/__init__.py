@@ -8,15 +8,15 @@
 Images are always arrays of shape (N, C, H, W); labels are int64 arrays of shape (N,).
 """
 
-from resnet_np.data.archive import download_file, file_md5, safe_extract_tar, verify_md5
-from resnet_np.data.augment import (
+from .archive import download_file, file_md5, safe_extract_tar, verify_md5
+from .augment import (
     RandomCropFlip,
     crop_at,
     horizontal_flip,
     random_crop,
     random_horizontal_flip,
 )
-from resnet_np.data.cifar10 import (
+from .cifar10 import (
     CIFAR10_MD5,
     CIFAR10_URL,
     extract_archive,
@@ -25,17 +25,18 @@ from resnet_np.data.cifar10 import (
     read_batch,
     read_label_names,
 )
-from resnet_np.data.dataset import Dataset
-from resnet_np.data.digits import load_digits, stratified_split_indices
-from resnet_np.data.loader import DataLoader
-from resnet_np.data.registry import DATASET_NAMES, list_datasets, load_dataset
-from resnet_np.data.safe_unpickle import ForbiddenGlobalError, RestrictedUnpickler, restricted_loads
-from resnet_np.data.synthetic import make_synthetic
-from resnet_np.data.transforms import Normalize, compute_mean_std, resize_images
+from .dataset import Dataset
+from .digits import load_digits, stratified_split_indices
+from .loader import DataLoader
+from .registry import DATASET_DEFAULTS, DATASET_NAMES, list_datasets, load_dataset
+from .safe_unpickle import ForbiddenGlobalError, RestrictedUnpickler, restricted_loads
+from .synthetic import make_synthetic
+from .transforms import Normalize, compute_mean_std, resize_images
 
 __all__ = [
     "CIFAR10_MD5",
     "CIFAR10_URL",
+    "DATASET_DEFAULTS",
     "DATASET_NAMES",
     "DataLoader",
     "Dataset",

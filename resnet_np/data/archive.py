@@ -13,8 +13,8 @@ import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
 
-from resnet_np.atomic import atomic_write
-from resnet_np.errors import UserError
+from ..atomic import atomic_write
+from ..errors import UserError
 
 
 def file_md5(path, chunk_size=1 << 20):

@@ -7,6 +7,8 @@ its dtype. The random versions take an np.random.Generator, so a DataLoader can 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..validation import positive_int
+
 
 def crop_at(x, pad, top, left):
     """Zero-pad every image by `pad` pixels on each side, then cut out a window of the original size.
@@ -56,9 +58,7 @@ class RandomCropFlip:
     """
 
     def __init__(self, pad=4, flip=True):
-        if int(pad) != pad or pad < 0:
-            raise ValueError(f"RandomCropFlip: pad must be an integer >= 0, got {pad!r}")
-        self.pad = int(pad)
+        self.pad = positive_int("RandomCropFlip", "pad", pad, minimum=0)
         self.flip = bool(flip)
 
     def __call__(self, x, rng):

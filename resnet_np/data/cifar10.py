@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from resnet_np.data.archive import download_file, safe_extract_tar, verify_md5
-from resnet_np.data.dataset import Dataset, check_float_dtype
-from resnet_np.data.safe_unpickle import ForbiddenGlobalError, restricted_loads
-from resnet_np.errors import UserError
+from ..errors import UserError
+from ..validation import float_dtype
+from .archive import download_file, safe_extract_tar, verify_md5
+from .dataset import Dataset
+from .safe_unpickle import ForbiddenGlobalError, restricted_loads
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -141,7 +142,7 @@ def load_cifar10(data_dir=None, download=False, dtype=np.float32, md5=CIFAR10_MD
     md5: the archive checksum to insist on before extracting (the official one by default; None skips the
         check, e.g. for a home-made archive in the same format).
     """
-    dtype = check_float_dtype(dtype, "load_cifar10")
+    dtype = float_dtype("load_cifar10", "dtype", dtype)
     folder = find_cifar10_folder(data_dir, download, md5)
     train = [read_batch(folder / name) for name in TRAIN_FILES]
     x_test, y_test = read_batch(folder / TEST_FILE)

@@ -36,11 +36,3 @@ class Dataset:
             f"Dataset(name={self.name!r}, train={self.x_train.shape}, test={self.x_test.shape}, "
             f"dtype={self.x_train.dtype}, num_classes={self.num_classes})"
         )
-
-
-def check_float_dtype(dtype, where):
-    """Return np.dtype(dtype) if it is a floating type, else raise ValueError naming `where`."""
-    dtype = np.dtype(dtype)
-    if not np.issubdtype(dtype, np.floating):
-        raise ValueError(f"{where}: dtype must be a floating type (e.g. float32), got {dtype}")
-    return dtype

@@ -7,8 +7,9 @@ or the training seed, so all runs are evaluated on the same 360 test images.
 
 import numpy as np
 
-from resnet_np.data.dataset import Dataset, check_float_dtype
-from resnet_np.data.transforms import resize_images
+from ..validation import float_dtype, number
+from .dataset import Dataset
+from .transforms import resize_images
 
 
 def stratified_split_indices(labels, test_fraction=0.2, seed=0):
@@ -19,8 +20,7 @@ def stratified_split_indices(labels, test_fraction=0.2, seed=0):
     test samples are chosen at random. Randomness: np.random.default_rng(seed) only.
     """
     labels = np.asarray(labels)
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"stratified_split_indices: test_fraction must lie in (0, 1), got {test_fraction!r}")
+    number("stratified_split_indices", "test_fraction", test_fraction, above=0, below=1)
     classes, counts = np.unique(labels, return_counts=True)
     n_test_total = int(np.ceil(test_fraction * len(labels)))
     quotas = test_fraction * counts
@@ -42,9 +42,9 @@ def load_digits(image_size=None, test_fraction=0.2, split_seed=0, dtype=np.float
     image_size: None keeps 8x8; 16 or 32 (any size) upscales with resize_images(mode=resize_mode),
         "bilinear" (smooth, default) or "nearest" (blocky copies of the 8x8 pixels).
     """
-    from sklearn.datasets import load_digits as sklearn_load_digits  # slow import, only when needed
+    from sklearn.datasets import load_digits as sklearn_load_digits  # late: scikit-learn takes seconds to import
 
-    dtype = check_float_dtype(dtype, "load_digits")
+    dtype = float_dtype("load_digits", "dtype", dtype)
     bunch = sklearn_load_digits()
     images = (bunch.images.astype(np.float64) / 16.0)[:, None, :, :]
     labels = bunch.target.astype(np.int64)

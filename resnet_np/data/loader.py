@@ -12,6 +12,8 @@ an epoch and call loader.set_state(state) (or loader.set_epoch(e)) before the ne
 
 import numpy as np
 
+from ..validation import positive_int
+
 
 class DataLoader:
     """Batches of a dataset.
@@ -33,20 +35,16 @@ class DataLoader:
             raise ValueError(
                 f"DataLoader: expected x of shape (N, ...) and y of shape (N,), got x {x.shape} and y {y.shape}"
             )
-        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
+        self.batch_size = positive_int("DataLoader", "batch_size", batch_size)
         if seed is None:
             # a fresh 63-bit seed from OS entropy: fits int64 and JSON checkpoints
             seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-        if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-            raise ValueError(f"DataLoader: seed must be an integer >= 0 or None, got {seed!r}")
+        self.seed = positive_int("DataLoader", "seed", seed, minimum=0)
         if augment is not None and not callable(augment):
             raise TypeError(f"DataLoader: augment must be callable(x_batch, rng) or None, got {augment!r}")
         self.x = x
         self.y = y
-        self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
-        self.seed = int(seed)
         self.drop_last = bool(drop_last)
         self.augment = augment
         self.epoch = 0
@@ -81,9 +79,7 @@ class DataLoader:
 
     def set_epoch(self, epoch):
         """Make the next iteration run epoch `epoch` (an integer >= 0)."""
-        if isinstance(epoch, bool) or int(epoch) != epoch or epoch < 0:
-            raise ValueError(f"DataLoader.set_epoch: epoch must be an integer >= 0, got {epoch!r}")
-        self.epoch = int(epoch)
+        self.epoch = positive_int("DataLoader.set_epoch", "epoch", epoch, minimum=0)
 
     def get_state(self):
         """Everything needed to continue the exact sequence of batches: {"seed": int, "epoch": int}."""
@@ -91,11 +87,9 @@ class DataLoader:
 
     def set_state(self, state):
         """Restore a state from get_state()."""
-        seed = state["seed"]
-        if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-            raise ValueError(f"DataLoader.set_state: seed must be an integer >= 0, got {seed!r}")
+        seed = positive_int("DataLoader.set_state", "seed", state["seed"], minimum=0)
         self.set_epoch(state["epoch"])
-        self.seed = int(seed)
+        self.seed = seed
 
     def __repr__(self):
         return (

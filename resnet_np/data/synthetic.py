@@ -14,8 +14,9 @@ CNN trained for 5 epochs): about 100% test accuracy for d <= 0.3, 85% at 0.6, 40
 
 import numpy as np
 
-from resnet_np.data.augment import crop_at
-from resnet_np.data.dataset import Dataset, check_float_dtype
+from ..validation import float_dtype, number, positive_int
+from .augment import crop_at
+from .dataset import Dataset
 
 
 def make_templates(num_classes, channels, image_size, rng):
@@ -65,18 +66,16 @@ def make_synthetic(
     default_rng([seed, 1]) and the test samples from default_rng([seed, 2]), so changing the difficulty keeps
     the same class templates.
     """
-    dtype = check_float_dtype(dtype, "make_synthetic")
-    if not 0 <= difficulty <= 1:
-        raise ValueError(f"make_synthetic: difficulty must lie in [0, 1], got {difficulty!r}")
-    for name, value, low in [
+    dtype = float_dtype("make_synthetic", "dtype", dtype)
+    number("make_synthetic", "difficulty", difficulty, minimum=0, maximum=1)
+    for name, value, minimum in [
         ("n_train", n_train, 1),
         ("n_test", n_test, 1),
         ("num_classes", num_classes, 2),
         ("image_size", image_size, 4),
         ("channels", channels, 1),
     ]:
-        if isinstance(value, bool) or int(value) != value or value < low:
-            raise ValueError(f"make_synthetic: {name} must be an integer >= {low}, got {value!r}")
+        positive_int("make_synthetic", name, value, minimum)
     templates = make_templates(num_classes, channels, image_size, np.random.default_rng([seed, 0]))
     x_train, y_train = _sample(templates, n_train, difficulty, np.random.default_rng([seed, 1]))
     x_test, y_test = _sample(templates, n_test, difficulty, np.random.default_rng([seed, 2]))

@@ -5,13 +5,16 @@ All functions take a batch x of shape (N, C, H, W) and keep its floating dtype (
 
 import numpy as np
 
+from ..validation import choice, pair, require_float, require_ndim
 
-def _check_batch(x, where):
-    if not isinstance(x, np.ndarray) or x.ndim != 4:
-        shape = getattr(x, "shape", None)
-        raise ValueError(f"{where}: expected x of shape (N, C, H, W), got shape {shape}")
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{where}: expected a floating-point x, got dtype {x.dtype}")
+RESIZE_MODES = ("bilinear", "nearest")
+
+
+def _check_batch(owner, x):
+    """x as a floating-point array of shape (N, C, H, W), or a ValueError naming owner."""
+    x = require_ndim(owner, "x", x, 4, "(N, C, H, W)")
+    require_float(owner, "x", x)
+    return x
 
 
 def _linear_interpolation_matrix(in_size, out_size, dtype):
@@ -43,21 +46,18 @@ def resize_images(x, size, mode="bilinear"):
         upscaling factor k repeats every pixel k times.
     No antialiasing is applied when shrinking.
     """
-    _check_batch(x, "resize_images")
-    out_h, out_w = (size, size) if np.isscalar(size) else tuple(size)
-    if int(out_h) != out_h or int(out_w) != out_w or out_h < 1 or out_w < 1:
-        raise ValueError(f"resize_images: size must be positive integers, got {size!r}")
-    out_h, out_w = int(out_h), int(out_w)
+    x = _check_batch("resize_images", x)
+    out_h, out_w = pair("resize_images", "size", size)
+    choice("resize_images", "mode", mode, RESIZE_MODES)
     in_h, in_w = x.shape[2:]
     if mode == "bilinear":
         rows = _linear_interpolation_matrix(in_h, out_h, x.dtype)
         cols = _linear_interpolation_matrix(in_w, out_w, x.dtype)
         return np.ascontiguousarray(rows @ x @ cols.T)
-    if mode == "nearest":
-        row_index = np.floor(np.arange(out_h) * (in_h / out_h)).astype(np.int64)
-        col_index = np.floor(np.arange(out_w) * (in_w / out_w)).astype(np.int64)
-        return np.ascontiguousarray(x[:, :, row_index[:, None], col_index[None, :]])
-    raise ValueError(f"resize_images: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    # mode == "nearest"
+    row_index = np.floor(np.arange(out_h) * (in_h / out_h)).astype(np.int64)
+    col_index = np.floor(np.arange(out_w) * (in_w / out_w)).astype(np.int64)
+    return np.ascontiguousarray(x[:, :, row_index[:, None], col_index[None, :]])
 
 
 def compute_mean_std(x):
@@ -66,7 +66,7 @@ def compute_mean_std(x):
     Computed in float64 over all images and pixels. Compute them on the training split only and apply them
     to every split, so that no information from the test set leaks into training.
     """
-    _check_batch(x, "compute_mean_std")
+    x = _check_batch("compute_mean_std", x)
     mean = x.mean(axis=(0, 2, 3), dtype=np.float64)
     std = x.std(axis=(0, 2, 3), dtype=np.float64)
     return mean, std
@@ -93,7 +93,7 @@ class Normalize:
         return cls(*compute_mean_std(x_train))
 
     def __call__(self, x):
-        _check_batch(x, "Normalize")
+        x = _check_batch("Normalize", x)
         if x.shape[1] != self.mean.shape[0]:
             raise ValueError(
                 f"Normalize: x has {x.shape[1]} channels (shape {x.shape}), statistics have {self.mean.shape[0]}"

@@ -16,7 +16,7 @@ import importlib
 import inspect
 
 from ..errors import UserError
-from ..training.threads import limit_threads
+from ..runtime import using
 from .bn_variance import bn_variance
 from .bottleneck_cost import bottleneck_cost
 from .common import DemoResult
@@ -43,7 +43,7 @@ def list_demos():
 def run_demo(name, quick=False, out_dir=None, threads=None, **options):
     """Run the demo `name` (e.g. "gradient-flow"; "gradient_flow" works too) -> DemoResult.
 
-    threads: at most this many BLAS/Numba threads while it runs (resnet_np.training.threads); None: unchanged.
+    threads: threads for the maths while it runs (resnet_np.runtime); None: the library's setting.
     options: the demo function's keyword arguments (seed, no_bn, data_dir, checkpoint, verbose, sizes...).
     An unknown name, or an option the demo does not take, is a UserError listing the valid ones.
     """
@@ -57,7 +57,7 @@ def run_demo(name, quick=False, out_dir=None, threads=None, **options):
         valid = sorted(accepted - {"verbose"})
         raise UserError(f"demo {key} does not take {', '.join(unknown)}; "
                         + (f"its options: {', '.join(valid)}" if valid else "it has no options"))
-    with limit_threads(threads):
+    with using(threads=threads):
         return function(quick=quick, out_dir=out_dir, **options)
 
 

@@ -150,7 +150,7 @@ class PassThrough(Module):
     def forward(self, x):
         return x
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return dout
 
     def output_shape(self, input_shape, trace=None):

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import require_float, require_ndim, require_same_dtype, require_shape
+from ..validation import require_float, require_ndim, require_same_dtype, require_shape
 
 
 class LinearCache(NamedTuple):

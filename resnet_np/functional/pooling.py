@@ -3,9 +3,7 @@
 Max pool: each output is the largest value of its kernel_size window; the gradient goes only to that one input
 (the argmax), and where windows overlap an input can collect gradient from several outputs.
 Padding is with -infinity, as PyTorch does, so a padded position never wins.
-maxpool2d_forward_reference / maxpool2d_backward_reference are the NumPy version: read those.
-maxpool2d_forward / maxpool2d_backward compute the same with the Numba kernels of pooling_kernels.py when the
-backend is "numba" (see im2col.get_backend), on chunks of images and several threads; else the reference.
+Ties go to the first maximum in window order (row by row), and a NaN wins, as NumPy's argmax decides.
 
 Global average pool: out[n, c] = mean of x[n, c, :, :]; every input pixel receives dout[n, c] / (H * W).
 """
@@ -14,11 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import pooling_kernels
-from ._validation import pair, require_float, require_ndim
-from .im2col import conv_output_size, get_backend
-from .parallel import rows_per_chunk, run_in_chunks
-from .workspace import scratch
+from ..validation import pair, require_float, require_ndim
+from .im2col import conv_output_size
 
 
 class MaxPool2dCache(NamedTuple):
@@ -28,27 +23,13 @@ class MaxPool2dCache(NamedTuple):
     padding: tuple
 
 
-def _check_forward(x, kernel_size, stride, padding):
-    """Validate; return x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w)."""
-    x = require_ndim("maxpool2d", "x", x, 4, "(N, C, H, W)")
-    require_float("maxpool2d", "x", x)
-    kh, kw = pair("maxpool2d", "kernel_size", kernel_size, 1)
-    stride_h, stride_w = pair("maxpool2d", "stride", kernel_size if stride is None else stride, 1)
-    pad_h, pad_w = pair("maxpool2d", "padding", padding, 0)
-    if pad_h > kh // 2 or pad_w > kw // 2:
-        raise ValueError(f"maxpool2d: padding {padding} must be at most half the kernel size {kernel_size}")
-    n_images, channels, height, width = x.shape
-    if kh > height + 2 * pad_h or kw > width + 2 * pad_w:
-        raise ValueError(f"maxpool2d: kernel {kh}x{kw} is larger than the padded input "
-                         f"{height + 2 * pad_h}x{width + 2 * pad_w}")
-    out_h = conv_output_size(height, kh, stride_h, pad_h)
-    out_w = conv_output_size(width, kw, stride_w, pad_w)
-    return x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w)
+def maxpool2d_forward(x, kernel_size, stride=None, padding=0):
+    """x (N, C, H, W) -> out (N, C, out_h, out_w), out_h = (H + 2*padding - kernel) // stride + 1.
 
-
-def maxpool2d_forward_reference(x, kernel_size, stride=None, padding=0):
-    """The NumPy reference of maxpool2d_forward: windows as a strided view, argmax over each."""
-    x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w) = _check_forward(x, kernel_size, stride,
+    stride defaults to kernel_size (as in PyTorch); padding may be at most half the kernel.
+    The windows are a strided view of the padded input (no copy); argmax over each finds the winner.
+    """
+    x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w) = check_maxpool2d_inputs(x, kernel_size, stride,
                                                                                         padding)
     n_images, channels = x.shape[:2]
 
@@ -70,8 +51,8 @@ def maxpool2d_forward_reference(x, kernel_size, stride=None, padding=0):
     return out, MaxPool2dCache(x.shape, x_padded.shape, argmax_flat, (pad_h, pad_w))
 
 
-def maxpool2d_backward_reference(dout, cache):
-    """The NumPy reference of maxpool2d_backward: np.add.at routes each dout to its winner."""
+def maxpool2d_backward(dout, cache):
+    """dout (N, C, out_h, out_w) -> dx (N, C, H, W): each dout goes to its window's argmax, summed on overlaps."""
     if dout.shape != cache.argmax_flat.shape:
         raise ValueError(f"maxpool2d_backward: dout must have shape {cache.argmax_flat.shape}, got {dout.shape}")
     dx_padded = np.zeros(int(np.prod(cache.padded_shape)), dtype=dout.dtype)
@@ -80,50 +61,6 @@ def maxpool2d_backward_reference(dout, cache):
     pad_h, pad_w = cache.padding
     height, width = cache.x_shape[2:]
     return np.ascontiguousarray(dx_padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width])
-
-
-def maxpool2d_forward(x, kernel_size, stride=None, padding=0):
-    """x (N, C, H, W) -> out (N, C, out_h, out_w), out_h = (H + 2*padding - kernel) // stride + 1.
-
-    stride defaults to kernel_size (as in PyTorch); padding may be at most half the kernel.
-    """
-    if get_backend() != "numba":
-        return maxpool2d_forward_reference(x, kernel_size, stride, padding)
-    x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w) = _check_forward(x, kernel_size, stride,
-                                                                                        padding)
-    x = np.ascontiguousarray(x)
-    n_images, channels, height, width = x.shape
-    out = np.empty((n_images, channels, out_h, out_w), dtype=x.dtype)
-    argmax_flat = np.empty(out.shape, dtype=np.int64)
-
-    def forward(first, stop):
-        pooling_kernels.maxpool_forward_kernel(x[first:stop], kh, kw, stride_h, stride_w, pad_h, pad_w,
-                                               first * channels, out[first:stop], argmax_flat[first:stop])
-
-    run_in_chunks(forward, n_images, rows_per_chunk(x.shape))
-    padded_shape = (n_images, channels, height + 2 * pad_h, width + 2 * pad_w)
-    return out, MaxPool2dCache(x.shape, padded_shape, argmax_flat, (pad_h, pad_w))
-
-
-def maxpool2d_backward(dout, cache):
-    """dout (N, C, out_h, out_w) -> dx (N, C, H, W): each dout goes to its window's argmax, summed on overlaps."""
-    if get_backend() != "numba":
-        return maxpool2d_backward_reference(dout, cache)
-    if dout.shape != cache.argmax_flat.shape:
-        raise ValueError(f"maxpool2d_backward: dout must have shape {cache.argmax_flat.shape}, got {dout.shape}")
-    dout = np.ascontiguousarray(dout)
-    n_images, channels, height, width = cache.x_shape
-    pad_h, pad_w = cache.padding
-    dx = np.empty(cache.x_shape, dtype=dout.dtype)
-
-    def backward(first, stop):
-        padded = scratch("pool gradient", (stop - first,) + cache.padded_shape[1:], dout.dtype)
-        pooling_kernels.maxpool_backward_kernel(dout[first:stop], cache.argmax_flat[first:stop], first * channels,
-                                                padded)
-        dx[first:stop] = padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
-
-    run_in_chunks(backward, n_images, rows_per_chunk(cache.x_shape))
-    return dx
 
 
 class GlobalAvgPoolCache(NamedTuple):
@@ -144,3 +81,21 @@ def global_avgpool_backward(dout, cache):
         raise ValueError(f"global_avgpool_backward: dout must have shape {(n_images, channels)}, got {dout.shape}")
     scale = dout / (height * width)
     return np.ascontiguousarray(np.broadcast_to(scale[:, :, None, None], cache.x_shape))
+
+
+def check_maxpool2d_inputs(x, kernel_size, stride, padding):
+    """Validate; return x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w)."""
+    x = require_ndim("maxpool2d", "x", x, 4, "(N, C, H, W)")
+    require_float("maxpool2d", "x", x)
+    kh, kw = pair("maxpool2d", "kernel_size", kernel_size, 1)
+    stride_h, stride_w = pair("maxpool2d", "stride", kernel_size if stride is None else stride, 1)
+    pad_h, pad_w = pair("maxpool2d", "padding", padding, 0)
+    if pad_h > kh // 2 or pad_w > kw // 2:
+        raise ValueError(f"maxpool2d: padding {padding} must be at most half the kernel size {kernel_size}")
+    n_images, channels, height, width = x.shape
+    if kh > height + 2 * pad_h or kw > width + 2 * pad_w:
+        raise ValueError(f"maxpool2d: kernel {kh}x{kw} is larger than the padded input "
+                         f"{height + 2 * pad_h}x{width + 2 * pad_w}")
+    out_h = conv_output_size(height, kh, stride_h, pad_h)
+    out_w = conv_output_size(width, kw, stride_w, pad_w)
+    return x, (kh, kw), (stride_h, stride_w), (pad_h, pad_w), (out_h, out_w)

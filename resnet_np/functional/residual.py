@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import require_float, require_ndim, require_positive_int
+from ..validation import positive_int, require_float, require_ndim
 
 
 class ResidualAddCache(NamedTuple):
@@ -58,8 +58,8 @@ def zero_pad_shortcut_forward(x, out_channels, stride=1):
     """x (N, C, H, W) -> (N, out_channels, ceil(H/stride), ceil(W/stride)); the paper's option A."""
     x = require_ndim("zero_pad_shortcut", "x", x, 4, "(N, C, H, W)")
     require_float("zero_pad_shortcut", "x", x)
-    stride = require_positive_int("zero_pad_shortcut", "stride", stride)
-    out_channels = require_positive_int("zero_pad_shortcut", "out_channels", out_channels)
+    stride = positive_int("zero_pad_shortcut", "stride", stride)
+    out_channels = positive_int("zero_pad_shortcut", "out_channels", out_channels)
     n_images, channels = x.shape[:2]
     if out_channels < channels:
         raise ValueError(f"zero_pad_shortcut: out_channels ({out_channels}) must be at least the input's "

@@ -28,16 +28,11 @@ import numpy as np
 from ..nn import BLOCKS, BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, MaxPool2d, Module, ReLU, Sequential
 from ..nn.init import as_dtype
 from ..nn.shortcuts import check_shortcut_option
+from ..validation import choice, positive_int
 
 IMAGENET_WIDTHS = (64, 128, 256, 512)
 CIFAR_WIDTHS = (16, 32, 64)
 STEMS = ("imagenet", "cifar")
-
-
-def _positive_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _block_name(block):
@@ -53,22 +48,22 @@ class ResNet(Module):
 
     block: "basic", "bottleneck", "preact_basic" or "preact_bottleneck"; layers: blocks per stage, e.g. [3, 4, 6, 3];
     widths: the width of each stage (a bottleneck outputs 4x its width); stem: "imagenet" or "cifar".
+    The options after widths are keyword-only: ResNet("basic", [3, 3, 3], CIFAR_WIDTHS, stem="cifar", num_classes=10).
     x (N, in_channels, H, W) -> logits (N, num_classes).
     """
 
-    def __init__(self, block, layers, widths, stem="imagenet", num_classes=1000, in_channels=3, shortcut="B",
+    def __init__(self, block, layers, widths, *, stem="imagenet", num_classes=1000, in_channels=3, shortcut="B",
                  residual=True, zero_init_residual=False, stride_on_first=False, dtype=np.float32, seed=None):
         super().__init__()
         block = _block_name(block)
         block_class = BLOCKS[block]
-        layers = [_positive_int("ResNet", "blocks per stage", n) for n in layers]
-        widths = [_positive_int("ResNet", "width", width) for width in widths]
+        layers = [positive_int("ResNet", "blocks per stage", n) for n in layers]
+        widths = [positive_int("ResNet", "width", width) for width in widths]
         if not layers or len(layers) != len(widths):
             raise ValueError(f"ResNet: need one width per stage, got layers {layers} and widths {widths}")
-        if stem not in STEMS:
-            raise ValueError(f"ResNet: stem must be one of {STEMS}, got {stem!r}")
-        num_classes = _positive_int("ResNet", "num_classes", num_classes)
-        in_channels = _positive_int("ResNet", "in_channels", in_channels)
+        choice("ResNet", "stem", stem, STEMS)
+        num_classes = positive_int("ResNet", "num_classes", num_classes)
+        in_channels = positive_int("ResNet", "in_channels", in_channels)
         check_shortcut_option(shortcut, "ResNet")
         if zero_init_residual and not residual:
             raise ValueError("ResNet: zero_init_residual needs residual=True (a plain block would output zeros)")
@@ -140,7 +135,7 @@ class ResNet(Module):
             x = layer(x)
         return x
 
-    def backward(self, dlogits):
+    def _backward(self, dlogits):
         """dlogits = dL/dlogits (N, num_classes) -> dL/dx (N, in_channels, H, W); fills every parameter's .grad."""
         dout = dlogits
         for layer in reversed(self.head_layers()):
@@ -158,7 +153,7 @@ class ResNet(Module):
         return shape
 
 
-def imagenet_resnet(block, layers, widths=None, num_classes=1000, in_channels=3, shortcut="B",
+def imagenet_resnet(block, layers, widths=None, *, num_classes=1000, in_channels=3, shortcut="B",
                     residual=True, zero_init_residual=False, stride_on_first=False, dtype="float32", seed=None):
     """An ImageNet-style ResNet (7x7/2 stem + max pool, then one stage per entry of layers).
 
@@ -167,8 +162,9 @@ def imagenet_resnet(block, layers, widths=None, num_classes=1000, in_channels=3,
     """
     if widths is None:
         widths = IMAGENET_WIDTHS[:len(layers)]
-    model = ResNet(block, layers, widths, "imagenet", num_classes, in_channels, shortcut, residual,
-                   zero_init_residual, stride_on_first, dtype, seed)
+    model = ResNet(block, layers, widths, stem="imagenet", num_classes=num_classes, in_channels=in_channels,
+                   shortcut=shortcut, residual=residual, zero_init_residual=zero_init_residual,
+                   stride_on_first=stride_on_first, dtype=dtype, seed=seed)
     model.architecture = {
         "name": "imagenet_resnet", "block": _block_name(block), "layers": [int(n) for n in layers],
         "widths": [int(w) for w in widths], "num_classes": int(num_classes), "in_channels": int(in_channels),
@@ -178,7 +174,7 @@ def imagenet_resnet(block, layers, widths=None, num_classes=1000, in_channels=3,
     return model
 
 
-def cifar_resnet(depth=20, widths=CIFAR_WIDTHS, block="basic", num_classes=10, in_channels=3, shortcut="A",
+def cifar_resnet(depth=20, widths=CIFAR_WIDTHS, *, block="basic", num_classes=10, in_channels=3, shortcut="A",
                  residual=True, zero_init_residual=False, stride_on_first=False, dtype="float32", seed=None):
     """A CIFAR-style ResNet (3x3 stem, no max pool), n blocks per stage.
 
@@ -195,8 +191,9 @@ def cifar_resnet(depth=20, widths=CIFAR_WIDTHS, block="basic", num_classes=10, i
         raise ValueError(f"cifar_resnet: depth must be {step}n + 2 with n >= 1 for {n_stages} stages of {block!r} "
                          f"blocks (e.g. {step + 2}, {2 * step + 2}, {3 * step + 2}), got {depth!r}")
     n = (depth - 2) // step
-    model = ResNet(block, [n] * n_stages, widths, "cifar", num_classes, in_channels, shortcut, residual,
-                   zero_init_residual, stride_on_first, dtype, seed)
+    model = ResNet(block, [n] * n_stages, widths, stem="cifar", num_classes=num_classes, in_channels=in_channels,
+                   shortcut=shortcut, residual=residual, zero_init_residual=zero_init_residual,
+                   stride_on_first=stride_on_first, dtype=dtype, seed=seed)
     model.architecture = {
         "name": "cifar_resnet", "depth": int(depth), "widths": [int(w) for w in widths], "block": block,
         "num_classes": int(num_classes), "in_channels": int(in_channels), "shortcut": shortcut,

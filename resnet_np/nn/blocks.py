@@ -11,40 +11,54 @@ meet again at the block input the two gradients add up:
     dL/dx = dL/dx through F  +  dL/dx through the shortcut
 Through an identity shortcut the second term is dL/dy itself, so the gradient reaches early layers undiminished.
 
+Every block runs the same forward and backward (ResidualBlock below); a block class only builds its layers and
+names them, in order, in BRANCH (the layers of F) and AFTER_ADD (what follows the "+"). Written out for a
+BasicBlock with an identity shortcut, the two methods are:
+
+    forward:   a1 = conv1(x);  b1 = bn1(a1);  r1 = relu1(b1);  a2 = conv2(r1);  b2 = bn2(a2)    # F(x) = b2
+               s = b2 + x;  y = relu2(s)
+    backward:  ds = relu2.backward(dy)
+               d_shortcut, d_b2 = ds, ds                                                     # the "+" copies
+               d_r1 = conv2.backward(bn2.backward(d_b2))
+               dx_branch = conv1.backward(bn1.backward(relu1.backward(d_r1)))
+               dx = dx_branch + d_shortcut                                                   # x fed both paths
+
 Names (conv1, bn1, ..., downsample) are torchvision's, so PyTorch weights load by name.
 """
 
 import numpy as np
 
-from .. import functional as F
+from ..backend import ops
+from ..validation import positive_int
 from .init import as_dtype, as_rng
 from .layers import BatchNorm2d, Conv2d, ReLU
 from .module import Module
 from .shortcuts import check_shortcut_option, make_shortcut
 
 
-def _positive_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class ResidualBlock(Module):
-    """What all blocks share: channels, stride, the shortcut option, residual on/off, shape inference.
+    """What all blocks share: channels, stride, the shortcut option, residual on/off, the forward and backward.
 
-    Subclasses build their layers, then call self._make_shortcut(...), and implement forward, backward,
-    branch_layers() (the layers of F in forward order) and layers_after_add() (post-activation: the last ReLU).
+    A subclass builds its layers, calls self._make_shortcut(...), and lists the layers' names in order:
+        BRANCH             the layers of F, in forward order
+        AFTER_ADD          the layers after the "+" (post-activation: the last ReLU; pre-activation: none)
+        SHARED_WITH_SHORTCUT  how many leading BRANCH layers also feed a projection or option-A shortcut (the
+                           pre-activation blocks' bn1, relu1); 0: the shortcut takes x itself
+    These lists are the one description of the block: forward, backward, summary and zero-init all read them.
     """
 
     expansion = 1  # output channels = width * expansion
+    BRANCH = ()
+    AFTER_ADD = ()
+    SHARED_WITH_SHORTCUT = 0
 
     def __init__(self, in_channels, width, stride, shortcut, residual, dtype, rng):
         super().__init__()
         owner = type(self).__name__
-        self.in_channels = _positive_int(owner, "in_channels", in_channels)
-        self.width = _positive_int(owner, "width", width)
+        self.in_channels = positive_int(owner, "in_channels", in_channels)
+        self.width = positive_int(owner, "width", width)
         self.out_channels = self.width * self.expansion
-        self.stride = _positive_int(owner, "stride", stride)
+        self.stride = positive_int(owner, "stride", stride)
         self.shortcut_option = check_shortcut_option(shortcut, owner)
         self.residual = bool(residual)
         self.dtype = as_dtype(dtype, owner)
@@ -65,10 +79,49 @@ class ResidualBlock(Module):
         return text + (f", shortcut {self.shortcut_option}" if self.residual else ", plain (no shortcut)")
 
     def branch_layers(self):
-        raise NotImplementedError
+        """The layers of F, in forward order."""
+        return [getattr(self, name) for name in self.BRANCH]
 
     def layers_after_add(self):
-        return []
+        return [getattr(self, name) for name in self.AFTER_ADD]
+
+    def forward(self, x):
+        branch_layers = self.branch_layers()
+        shared = x  # the input of the shortcut when it is not the identity
+        for layer in branch_layers[:self.SHARED_WITH_SHORTCUT]:
+            shared = layer(shared)
+        branch = shared
+        for layer in branch_layers[self.SHARED_WITH_SHORTCUT:]:
+            branch = layer(branch)
+        if self.residual:
+            shortcut = x if self.downsample is None else self.downsample(shared)
+            out, self._cache = ops().residual_add_forward(shortcut, branch)  # F(x) + x
+        else:  # plain twin: no "+ x"
+            out = branch
+        for layer in self.layers_after_add():
+            out = layer(out)
+        return out
+
+    def _backward(self, dout):
+        for layer in reversed(self.layers_after_add()):
+            dout = layer.backward(dout)
+        if self.residual:
+            # The "+" passes dout, unchanged, to both of its inputs.
+            d_shortcut, d_branch = ops().residual_add_backward(dout, self._cache)
+        else:
+            d_branch = dout
+        branch_layers = self.branch_layers()
+        for layer in reversed(branch_layers[self.SHARED_WITH_SHORTCUT:]):
+            d_branch = layer.backward(d_branch)
+        if self.residual and self.downsample is not None:
+            # Both paths started from `shared`: their gradients add up there.
+            d_branch = d_branch + self.downsample.backward(d_shortcut)
+        for layer in reversed(branch_layers[:self.SHARED_WITH_SHORTCUT]):
+            d_branch = layer.backward(d_branch)
+        if self.residual and self.downsample is None:
+            # x fed both paths, so its gradient is the sum of both; via the identity, dL/dy arrives undiminished.
+            return d_branch + d_shortcut
+        return d_branch
 
     def output_shape(self, input_shape, trace=None):
         shape = input_shape
@@ -99,6 +152,8 @@ class BasicBlock(ResidualBlock):
     """
 
     expansion = 1
+    BRANCH = ("conv1", "bn1", "relu1", "conv2", "bn2")
+    AFTER_ADD = ("relu2",)
 
     def __init__(self, in_channels, width, stride=1, shortcut="B", residual=True, dtype=np.float32, rng=None):
         super().__init__(in_channels, width, stride, shortcut, residual, dtype, rng)
@@ -111,37 +166,6 @@ class BasicBlock(ResidualBlock):
         self.relu2 = ReLU()
         self._make_shortcut()
 
-    def branch_layers(self):
-        return [self.conv1, self.bn1, self.relu1, self.conv2, self.bn2]
-
-    def layers_after_add(self):
-        return [self.relu2]
-
-    def forward(self, x):
-        branch = self.relu1(self.bn1(self.conv1(x)))
-        branch = self.bn2(self.conv2(branch))
-        if not self.residual:  # plain twin: no "+ x"
-            return self.relu2(branch)
-        shortcut = x if self.downsample is None else self.downsample(x)
-        out, self._cache = F.residual_add_forward(shortcut, branch)  # F(x) + x
-        return self.relu2(out)
-
-    def backward(self, dout):
-        dout = self.relu2.backward(dout)
-        if self.residual:
-            # The "+" passes dout, unchanged, to both of its inputs.
-            d_shortcut, d_branch = F.residual_add_backward(dout, self._cache)
-        else:
-            d_branch = dout
-        d_branch = self.conv2.backward(self.bn2.backward(d_branch))
-        dx_from_branch = self.conv1.backward(self.bn1.backward(self.relu1.backward(d_branch)))
-        if not self.residual:
-            return dx_from_branch
-        dx_from_shortcut = d_shortcut if self.downsample is None else self.downsample.backward(d_shortcut)
-        # x fed both paths, so its gradient is the sum of both; via the identity, dL/dy arrives undiminished.
-        dx = dx_from_branch + dx_from_shortcut
-        return dx
-
 
 class Bottleneck(ResidualBlock):
     """1x1 (reduce) -> 3x3 -> 1x1 (expand to 4 * width): cheaper than two 3x3 convs at the same output width.
@@ -153,6 +177,8 @@ class Bottleneck(ResidualBlock):
     """
 
     expansion = 4
+    BRANCH = ("conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3")
+    AFTER_ADD = ("relu3",)
 
     def __init__(self, in_channels, width, stride=1, shortcut="B", residual=True, stride_on_first=False,
                  dtype=np.float32, rng=None):
@@ -170,36 +196,3 @@ class Bottleneck(ResidualBlock):
         self.bn3 = BatchNorm2d(self.out_channels, dtype=dtype)
         self.relu3 = ReLU()
         self._make_shortcut()
-
-    def branch_layers(self):
-        return [self.conv1, self.bn1, self.relu1, self.conv2, self.bn2, self.relu2, self.conv3, self.bn3]
-
-    def layers_after_add(self):
-        return [self.relu3]
-
-    def forward(self, x):
-        branch = self.relu1(self.bn1(self.conv1(x)))
-        branch = self.relu2(self.bn2(self.conv2(branch)))
-        branch = self.bn3(self.conv3(branch))
-        if not self.residual:  # plain twin: no "+ x"
-            return self.relu3(branch)
-        shortcut = x if self.downsample is None else self.downsample(x)
-        out, self._cache = F.residual_add_forward(shortcut, branch)  # F(x) + x
-        return self.relu3(out)
-
-    def backward(self, dout):
-        dout = self.relu3.backward(dout)
-        if self.residual:
-            # The "+" passes dout, unchanged, to both of its inputs.
-            d_shortcut, d_branch = F.residual_add_backward(dout, self._cache)
-        else:
-            d_branch = dout
-        d_branch = self.conv3.backward(self.bn3.backward(d_branch))
-        d_branch = self.conv2.backward(self.bn2.backward(self.relu2.backward(d_branch)))
-        dx_from_branch = self.conv1.backward(self.bn1.backward(self.relu1.backward(d_branch)))
-        if not self.residual:
-            return dx_from_branch
-        dx_from_shortcut = d_shortcut if self.downsample is None else self.downsample.backward(d_shortcut)
-        # x fed both paths, so its gradient is the sum of both; via the identity, dL/dy arrives undiminished.
-        dx = dx_from_branch + dx_from_shortcut
-        return dx

@@ -27,7 +27,7 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def backward(self, dout):
+    def _backward(self, dout):
         # The chain rule, applied from the output back: each module turns dL/d(its output) into dL/d(its input).
         for module in reversed(list(self._modules.values())):
             dout = module.backward(dout)

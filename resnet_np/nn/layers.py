@@ -1,8 +1,11 @@
-"""The layers of a ResNet as modules: thin classes holding parameters; the math lives in resnet_np.functional.
+"""The layers of a ResNet as modules: thin classes holding parameters; the maths lives in resnet_np.functional.
 
 Each layer: forward(x) -> out (keeps the op's cache), backward(dout) -> dx (adds the parameter gradients into
 .grad), output_shape(input_shape) and multiply_adds(input_shape) for resnet_np.summary.
 All layers take a dtype (float32 default, float64 for gradient checks); an input of another dtype is an error.
+
+The ops are called through resnet_np.backend.ops(): the reference maths or the engine, as
+resnet_np.set_backend chose.
 
 Multiply-adds (one image): conv K*C*kh*kw*out_h*out_w, linear in*out; BatchNorm, ReLU and pooling count 0
 (as in the paper's FLOPs, which count only the multiply-adds of conv and fc layers).
@@ -10,31 +13,23 @@ Multiply-adds (one image): conv K*C*kh*kw*out_h*out_w, linear in*out; BatchNorm,
 
 import numpy as np
 
-from .. import functional as F
+from ..backend import ops
+from ..functional.im2col import window_geometry
+from ..validation import pair, positive_int
 from .init import as_dtype, as_rng, kaiming_normal_fan_out, uniform_fan_in
 from .module import Module
 from .parameter import Parameter
-
-
-def _pair(owner, name, value, minimum=1):
-    """An int or an (int, int) pair -> (int, int), each >= minimum."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum
-                               for v in values):
-        raise ValueError(f"{owner}: {name} must be an integer >= {minimum} or a pair of them, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _positive_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _require_4d_shape(module, input_shape, channels=None):
     if len(input_shape) != 4 or (channels is not None and input_shape[1] != channels):
         expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
         raise ValueError(f"expected input {expected}, got {tuple(input_shape)}")
+
+
+def _window_output_size(op, input_shape, kernel_size, stride, padding):
+    """(out_h, out_w) of a sliding window, by the very rule the ops use (functional/im2col.window_geometry)."""
+    return window_geometry(op, input_shape, *kernel_size, stride, padding)[4:]
 
 
 class Conv2d(Module):
@@ -47,11 +42,11 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=False, dtype=np.float32,
                  rng=None):
         super().__init__()
-        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
-        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size)
-        self.stride = _pair("Conv2d", "stride", stride)
-        self.padding = _pair("Conv2d", "padding", padding, minimum=0)
+        self.in_channels = positive_int("Conv2d", "in_channels", in_channels)
+        self.out_channels = positive_int("Conv2d", "out_channels", out_channels)
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
+        self.stride = pair("Conv2d", "stride", stride)
+        self.padding = pair("Conv2d", "padding", padding, minimum=0)
         self.dtype = as_dtype(dtype, "Conv2d")
         rng = as_rng(rng)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
@@ -70,11 +65,11 @@ class Conv2d(Module):
     def forward(self, x):
         x = self.check_input(x, 4, f"(N, {self.in_channels}, H, W)", self.in_channels, self.dtype)
         bias = None if self.bias is None else self.bias.data
-        out, self._cache = F.conv2d_forward(x, self.weight.data, bias, self.stride, self.padding)
+        out, self._cache = ops().conv2d_forward(x, self.weight.data, bias, self.stride, self.padding)
         return out
 
-    def backward(self, dout):
-        dx, dweight, dbias = F.conv2d_backward(dout, self._cache)
+    def _backward(self, dout):
+        dx, dweight, dbias = ops().conv2d_backward(dout, self._cache)
         self.weight.grad += dweight
         if self.bias is not None:
             self.bias.grad += dbias
@@ -82,13 +77,8 @@ class Conv2d(Module):
 
     def output_shape(self, input_shape, trace=None):
         _require_4d_shape(self, input_shape, self.in_channels)
-        sizes = []
-        for size, kernel, stride, padding in zip(input_shape[2:], self.kernel_size, self.stride, self.padding,
-                                                 strict=True):
-            if kernel > size + 2 * padding:
-                raise ValueError(f"kernel {self.kernel_size} is larger than the padded input {input_shape[2:]}")
-            sizes.append(F.conv_output_size(size, kernel, stride, padding))
-        return (input_shape[0], self.out_channels, *sizes)
+        out_h, out_w = _window_output_size("conv2d", input_shape, self.kernel_size, self.stride, self.padding)
+        return (input_shape[0], self.out_channels, out_h, out_w)
 
     def multiply_adds(self, input_shape):
         _, _, out_h, out_w = self.output_shape(input_shape)
@@ -105,7 +95,7 @@ class BatchNorm2d(Module):
 
     def __init__(self, num_features, momentum=0.1, eps=1e-5, dtype=np.float32):
         super().__init__()
-        self.num_features = _positive_int("BatchNorm2d", "num_features", num_features)
+        self.num_features = positive_int("BatchNorm2d", "num_features", num_features)
         self.momentum, self.eps = float(momentum), float(eps)
         self.dtype = as_dtype(dtype, "BatchNorm2d")
         self.weight = Parameter(np.ones(self.num_features, dtype=self.dtype))
@@ -118,12 +108,12 @@ class BatchNorm2d(Module):
 
     def forward(self, x):
         x = self.check_input(x, 4, f"(N, {self.num_features}, H, W)", self.num_features, self.dtype)
-        out, self._cache = F.batchnorm2d_forward(x, self.weight.data, self.bias.data, self.running_mean,
+        out, self._cache = ops().batchnorm2d_forward(x, self.weight.data, self.bias.data, self.running_mean,
                                                  self.running_var, self.training, self.momentum, self.eps)
         return out
 
-    def backward(self, dout):
-        dx, dgamma, dbeta = F.batchnorm2d_backward(dout, self._cache)
+    def _backward(self, dout):
+        dx, dgamma, dbeta = ops().batchnorm2d_backward(dout, self._cache)
         self.weight.grad += dgamma
         self.bias.grad += dbeta
         return dx
@@ -137,11 +127,11 @@ class ReLU(Module):
     """out = max(0, x). No parameters; use one ReLU module per place in the network (each keeps its own cache)."""
 
     def forward(self, x):
-        out, self._cache = F.relu_forward(x)
+        out, self._cache = ops().relu_forward(x)
         return out
 
-    def backward(self, dout):
-        return F.relu_backward(dout, self._cache)
+    def _backward(self, dout):
+        return ops().relu_backward(dout, self._cache)
 
     def output_shape(self, input_shape, trace=None):
         return input_shape
@@ -152,28 +142,25 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair("MaxPool2d", "kernel_size", kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair("MaxPool2d", "stride", stride)
-        self.padding = _pair("MaxPool2d", "padding", padding, minimum=0)
+        self.kernel_size = pair("MaxPool2d", "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else pair("MaxPool2d", "stride", stride)
+        self.padding = pair("MaxPool2d", "padding", padding, minimum=0)
 
     def extra_repr(self):
         return f"{self.kernel_size[0]}x{self.kernel_size[1]}, stride {self.stride[0]}, padding {self.padding[0]}"
 
     def forward(self, x):
         x = self.check_input(x, 4, "(N, C, H, W)")
-        out, self._cache = F.maxpool2d_forward(x, self.kernel_size, self.stride, self.padding)
+        out, self._cache = ops().maxpool2d_forward(x, self.kernel_size, self.stride, self.padding)
         return out
 
-    def backward(self, dout):
-        return F.maxpool2d_backward(dout, self._cache)
+    def _backward(self, dout):
+        return ops().maxpool2d_backward(dout, self._cache)
 
     def output_shape(self, input_shape, trace=None):
         _require_4d_shape(self, input_shape)
-        sizes = [F.conv_output_size(size, kernel, stride, padding) for size, kernel, stride, padding
-                 in zip(input_shape[2:], self.kernel_size, self.stride, self.padding, strict=True)]
-        if min(sizes) < 1:
-            raise ValueError(f"window {self.kernel_size} is larger than the padded input {input_shape[2:]}")
-        return (input_shape[0], input_shape[1], *sizes)
+        out_h, out_w = _window_output_size("maxpool2d", input_shape, self.kernel_size, self.stride, self.padding)
+        return (input_shape[0], input_shape[1], out_h, out_w)
 
 
 class GlobalAvgPool2d(Module):
@@ -181,11 +168,11 @@ class GlobalAvgPool2d(Module):
 
     def forward(self, x):
         x = self.check_input(x, 4, "(N, C, H, W)")
-        out, self._cache = F.global_avgpool_forward(x)
+        out, self._cache = ops().global_avgpool_forward(x)
         return out
 
-    def backward(self, dout):
-        return F.global_avgpool_backward(dout, self._cache)
+    def _backward(self, dout):
+        return ops().global_avgpool_backward(dout, self._cache)
 
     def output_shape(self, input_shape, trace=None):
         _require_4d_shape(self, input_shape)
@@ -197,8 +184,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, rng=None):
         super().__init__()
-        self.in_features = _positive_int("Linear", "in_features", in_features)
-        self.out_features = _positive_int("Linear", "out_features", out_features)
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
         self.dtype = as_dtype(dtype, "Linear")
         rng = as_rng(rng)
         self.weight = Parameter(uniform_fan_in((self.out_features, self.in_features), self.in_features, rng,
@@ -212,11 +199,11 @@ class Linear(Module):
     def forward(self, x):
         x = self.check_input(x, 2, f"(N, {self.in_features})", self.in_features, self.dtype)
         bias = self.bias.data if self.bias is not None else np.zeros(self.out_features, dtype=self.dtype)
-        out, self._cache = F.linear_forward(x, self.weight.data, bias)
+        out, self._cache = ops().linear_forward(x, self.weight.data, bias)
         return out
 
-    def backward(self, dout):
-        dx, dweight, dbias = F.linear_backward(dout, self._cache)
+    def _backward(self, dout):
+        dx, dweight, dbias = ops().linear_backward(dout, self._cache)
         self.weight.grad += dweight
         if self.bias is not None:
             self.bias.grad += dbias

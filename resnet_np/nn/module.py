@@ -9,14 +9,14 @@ A module
     uses the cache of the LAST forward, ADDS each parameter's gradient into `parameter.grad` (like PyTorch; clear
     them with zero_grad()), and frees the cache: at depth 110 the caches are most of the memory.
 
-Subclasses write `forward(x)` and `backward(dout)`. The bookkeeping common to all is done here, once:
-  __call__:  runs forward, prefixes a bad-input ValueError with the module's name (e.g. "layer2.0.conv1 (Conv2d
-             16->32, 3x3, stride 2): ..."), then calls the forward hooks hook(module, output).
-  backward:  every subclass's backward is wrapped (see __init_subclass__) to
-             1. refuse a backward without a forward, or a second backward for one forward (RuntimeError),
-             2. check dout has the shape and dtype of the forward's output,
-             3. call the backward hooks hook(module, grad_output), grad_output = dout = dL/d(module output),
-             4. run the subclass's backward, then free the cache.
+Subclasses write the maths, `forward(x)` and `_backward(dout)`; the bookkeeping common to all is done here, once,
+by the two methods that callers use:
+  module(x)             (__call__) runs forward, prefixes a bad-input ValueError with the module's name (e.g.
+                        "layer2.0.conv1 (Conv2d 16->32, 3x3, stride 2): ..."), then calls the forward hooks.
+  module.backward(dout) 1. refuses a backward without a forward, or a second backward for one forward,
+                        2. checks dout has the shape and dtype of the forward's output,
+                        3. calls the backward hooks hook(module, grad_output), grad_output = dout,
+                        4. runs the subclass's _backward(dout), then frees the cache.
 Always run a forward as module(x) (not module.forward(x)): __call__ is what records that a backward may follow.
 In eval mode the forward still keeps its cache, so dL/dx can be computed in eval mode too.
 
@@ -25,7 +25,6 @@ Hooks (for demos, e.g. the norm of dL/d(block output) for every block):
     ...; handle.remove()
 """
 
-import functools
 import weakref
 
 import numpy as np
@@ -52,32 +51,8 @@ class HookHandle:
         self._hooks.pop(self.id, None)
 
 
-def _with_bookkeeping(backward):
-    """Wrap a subclass's backward(dout) with the checks, hooks and cache freeing described in the module docstring."""
-
-    @functools.wraps(backward)
-    def checked_backward(self, dout):
-        dout = self._check_backward_allowed(dout)
-        for hook in list(self._backward_hooks.values()):
-            hook(self, dout)
-        dx = backward(self, dout)
-        self._cache = None  # free the memory: the cache served its one backward
-        self._awaiting_backward = False
-        self._backward_done = True
-        return dx
-
-    checked_backward._with_bookkeeping = True
-    return checked_backward
-
-
 class Module:
     """Base class: parameters, buffers and children registered by attribute assignment; forward and backward."""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        backward = cls.__dict__.get("backward")
-        if backward is not None and not getattr(backward, "_with_bookkeeping", False):
-            cls.backward = _with_bookkeeping(backward)
 
     def __init__(self):
         # object.__setattr__: these bookkeeping attributes must not go through our own __setattr__
@@ -245,10 +220,23 @@ class Module:
     # ------------------------------------------------------------------------------------------------------------
 
     def forward(self, x):
+        """Override: the forward maths; keep in self._cache what _backward will need."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
+    def _backward(self, dout):
+        """Override: the backward maths, dL/d(output) -> dL/d(input); add parameter gradients into .grad."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _backward(dout)")
+
     def backward(self, dout):
-        raise NotImplementedError(f"{type(self).__name__} must implement backward(dout)")
+        """dout = dL/d(output of the last forward) -> dL/d(input); parameter gradients are added into .grad."""
+        dout = self._check_backward_allowed(dout)
+        for hook in list(self._backward_hooks.values()):
+            hook(self, dout)
+        dx = self._backward(dout)
+        self._cache = None  # free the memory: the cache served its one backward
+        self._awaiting_backward = False
+        self._backward_done = True
+        return dx
 
     def __call__(self, x):
         self._awaiting_backward = False

@@ -14,33 +14,23 @@ is a 1x1 conv without BatchNorm (its input is already normalised): `downsample` 
 
 import numpy as np
 
-from .. import functional as F
 from .blocks import ResidualBlock
 from .layers import BatchNorm2d, Conv2d, ReLU
 
 
 class PreActivationBlock(ResidualBlock):
-    """What both pre-activation blocks share: the end of the backward, where the shortcut and the branch meet."""
+    """What both pre-activation blocks share: bn1 and relu1 start the branch and also feed a shortcut that is not
+    the identity (SHARED_WITH_SHORTCUT = 2), and nothing follows the "+". The forward and backward are
+    ResidualBlock's."""
 
-    def _backward_through_preactivation(self, d_preactivated, d_shortcut):
-        """Finish the backward from dL/d(relu1 output) of the branch and dL/d(shortcut output)."""
-        if d_shortcut is None:  # plain twin
-            return self.bn1.backward(self.relu1.backward(d_preactivated))
-        if self.downsample is None:
-            dx_from_branch = self.bn1.backward(self.relu1.backward(d_preactivated))
-            # x fed both paths, so its gradient is the sum of both; via the identity, dL/dy arrives undiminished.
-            dx = dx_from_branch + d_shortcut
-            return dx
-        # Both paths start from the pre-activation relu1(bn1(x)): their gradients add up there, then go through
-        # relu1 and bn1 once.
-        d_preactivated = d_preactivated + self.downsample.backward(d_shortcut)
-        return self.bn1.backward(self.relu1.backward(d_preactivated))
+    SHARED_WITH_SHORTCUT = 2
 
 
 class PreActBasicBlock(PreActivationBlock):
     """Two pre-activated 3x3 convs: y = conv2(relu(bn2(conv1(relu(bn1(x)))))) + shortcut."""
 
     expansion = 1
+    BRANCH = ("bn1", "relu1", "conv1", "bn2", "relu2", "conv2")
 
     def __init__(self, in_channels, width, stride=1, shortcut="B", residual=True, dtype=np.float32, rng=None):
         super().__init__(in_channels, width, stride, shortcut, residual, dtype, rng)
@@ -53,30 +43,6 @@ class PreActBasicBlock(PreActivationBlock):
         self.conv2 = Conv2d(width, width, 3, padding=1, dtype=dtype, rng=rng)
         self._make_shortcut(batchnorm=False)
 
-    def branch_layers(self):
-        return [self.bn1, self.relu1, self.conv1, self.bn2, self.relu2, self.conv2]
-
-    def forward(self, x):
-        preactivated = self.relu1(self.bn1(x))
-        branch = self.conv1(preactivated)
-        branch = self.conv2(self.relu2(self.bn2(branch)))
-        if not self.residual:  # plain twin: no "+ x"
-            return branch
-        shortcut = x if self.downsample is None else self.downsample(preactivated)
-        out, self._cache = F.residual_add_forward(shortcut, branch)  # F(x) + x
-        return out
-
-    def backward(self, dout):
-        if self.residual:
-            # The "+" passes dout, unchanged, to both of its inputs.
-            d_shortcut, d_branch = F.residual_add_backward(dout, self._cache)
-        else:
-            d_shortcut, d_branch = None, dout
-        d_branch = self.conv2.backward(d_branch)
-        d_branch = self.bn2.backward(self.relu2.backward(d_branch))
-        d_preactivated = self.conv1.backward(d_branch)
-        return self._backward_through_preactivation(d_preactivated, d_shortcut)
-
 
 class PreActBottleneck(PreActivationBlock):
     """Pre-activated 1x1 -> 3x3 -> 1x1: y = conv3(relu(bn3(conv2(relu(bn2(conv1(relu(bn1(x))))))))) + shortcut.
@@ -85,6 +51,7 @@ class PreActBottleneck(PreActivationBlock):
     """
 
     expansion = 4
+    BRANCH = ("bn1", "relu1", "conv1", "bn2", "relu2", "conv2", "bn3", "relu3", "conv3")
 
     def __init__(self, in_channels, width, stride=1, shortcut="B", residual=True, stride_on_first=False,
                  dtype=np.float32, rng=None):
@@ -102,29 +69,3 @@ class PreActBottleneck(PreActivationBlock):
         self.relu3 = ReLU()
         self.conv3 = Conv2d(width, self.out_channels, 1, dtype=dtype, rng=rng)
         self._make_shortcut(batchnorm=False)
-
-    def branch_layers(self):
-        return [self.bn1, self.relu1, self.conv1, self.bn2, self.relu2, self.conv2, self.bn3, self.relu3,
-                self.conv3]
-
-    def forward(self, x):
-        preactivated = self.relu1(self.bn1(x))
-        branch = self.conv1(preactivated)
-        branch = self.conv2(self.relu2(self.bn2(branch)))
-        branch = self.conv3(self.relu3(self.bn3(branch)))
-        if not self.residual:  # plain twin: no "+ x"
-            return branch
-        shortcut = x if self.downsample is None else self.downsample(preactivated)
-        out, self._cache = F.residual_add_forward(shortcut, branch)  # F(x) + x
-        return out
-
-    def backward(self, dout):
-        if self.residual:
-            # The "+" passes dout, unchanged, to both of its inputs.
-            d_shortcut, d_branch = F.residual_add_backward(dout, self._cache)
-        else:
-            d_shortcut, d_branch = None, dout
-        d_branch = self.conv3.backward(d_branch)
-        d_branch = self.conv2.backward(self.bn3.backward(self.relu3.backward(d_branch)))
-        d_preactivated = self.conv1.backward(self.bn2.backward(self.relu2.backward(d_branch)))
-        return self._backward_through_preactivation(d_preactivated, d_shortcut)

@@ -11,7 +11,7 @@ A projection is `downsample` = Sequential(Conv2d 1x1 "0", BatchNorm2d "1"), name
 parameters are e.g. "layer2.0.downsample.0.weight".
 """
 
-from .. import functional as F
+from ..backend import ops
 from .container import Sequential
 from .layers import BatchNorm2d, Conv2d
 from .module import Module
@@ -41,11 +41,11 @@ class ZeroPadShortcut(Module):
 
     def forward(self, x):
         x = self.check_input(x, 4, f"(N, {self.in_channels}, H, W)", self.in_channels)
-        out, self._cache = F.zero_pad_shortcut_forward(x, self.out_channels, self.stride)
+        out, self._cache = ops().zero_pad_shortcut_forward(x, self.out_channels, self.stride)
         return out
 
-    def backward(self, dout):
-        return F.zero_pad_shortcut_backward(dout, self._cache)
+    def _backward(self, dout):
+        return ops().zero_pad_shortcut_backward(dout, self._cache)
 
     def output_shape(self, input_shape, trace=None):
         if len(input_shape) != 4 or input_shape[1] != self.in_channels:

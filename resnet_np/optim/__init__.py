@@ -5,9 +5,9 @@
     schedule = MultiStepLR(optimizer, paper_milestones(epochs))   # schedule.step() after every epoch
 """
 
-from resnet_np.optim.adam import Adam, AdamW
-from resnet_np.optim.optimizer import Optimizer, param_groups_without_decay
-from resnet_np.optim.schedules import (
+from .adam import Adam, AdamW
+from .optimizer import Optimizer, param_groups_without_decay
+from .schedules import (
     SCHEDULE_NAMES,
     WARMUP_RAMPS,
     CosineLR,
@@ -18,7 +18,7 @@ from resnet_np.optim.schedules import (
     make_schedule,
     paper_milestones,
 )
-from resnet_np.optim.sgd import SGD
+from .sgd import SGD
 
 __all__ = [
     "Adam",

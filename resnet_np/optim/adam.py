@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from resnet_np.optim.optimizer import Optimizer, check_number
+from ..validation import number
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -35,14 +36,14 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": bool(decoupled_weight_decay)}
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group, where):
+    def _check_hyperparameters(self, group, where=None):
         super()._check_hyperparameters(group, where)
-        betas = group["betas"]
+        owner, betas = self._owner(where), group["betas"]
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-            raise ValueError(f"{self._name}: betas must be a pair (beta1, beta2), got {betas!r} ({where})")
-        check_number(self._name, "betas[0]", betas[0], where, minimum=0.0, below=1.0)
-        check_number(self._name, "betas[1]", betas[1], where, minimum=0.0, below=1.0)
-        check_number(self._name, "eps", group["eps"], where, minimum=0.0)
+            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+        number(owner, "betas[0]", betas[0], minimum=0, below=1)
+        number(owner, "betas[1]", betas[1], minimum=0, below=1)
+        number(owner, "eps", group["eps"], minimum=0)
 
     def step(self):
         """Update every parameter once from its .grad (call after backward, before zero_grad)."""

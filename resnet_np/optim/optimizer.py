@@ -19,7 +19,8 @@ np.load(..., allow_pickle=False):
 
 import numpy as np
 
-from resnet_np.nn.parameter import Parameter
+from ..nn.parameter import Parameter
+from ..validation import number
 
 # Keys a param-group dict may hold besides the optimizer's hyper-parameters.
 _GROUP_EXTRA_KEYS = ("params", "param_names")
@@ -83,7 +84,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
-        self._check_hyperparameters(self.defaults, "arguments")
+        self._check_hyperparameters(self.defaults)
         if isinstance(params, dict):
             raise TypeError(f"{self._name}: params must be a list of Parameters or of param-group dicts, got a dict")
         if isinstance(params, Parameter):
@@ -117,6 +118,10 @@ class Optimizer:
     def _name(self):
         return type(self).__name__
 
+    def _owner(self, where=None):
+        """Who to name in an error: 'SGD', or 'SGD (param group 1)' for a value from a param group."""
+        return self._name if where is None else f"{self._name} ({where})"
+
     def _make_group(self, group, index, seen):
         where = f"param group {index}"
         unknown = sorted(set(group) - set(self.defaults) - set(_GROUP_EXTRA_KEYS))
@@ -147,10 +152,13 @@ class Optimizer:
         new_group["param_names"] = names
         return new_group
 
-    def _check_hyperparameters(self, group, where):
-        """Raise ValueError if a hyper-parameter in `group` is out of range (subclasses extend)."""
-        check_number(self._name, "lr", group["lr"], where, minimum=0.0)
-        check_number(self._name, "weight_decay", group["weight_decay"], where, minimum=0.0)
+    def _check_hyperparameters(self, group, where=None):
+        """Raise ValueError if a hyper-parameter in `group` is out of range (subclasses extend).
+
+        where: None for the constructor's arguments, else the param group, e.g. "param group 1".
+        """
+        number(self._owner(where), "lr", group["lr"], minimum=0)
+        number(self._owner(where), "weight_decay", group["weight_decay"], minimum=0)
 
     def _params_with_state(self):
         """Yield (group, param, state) for every parameter, in group order (the order of the indices i)."""
@@ -273,14 +281,6 @@ class Optimizer:
         for group, values in zip(self.param_groups, new_hyperparameters, strict=True):
             group.update(values)
         self.state = new_state
-
-
-def check_number(owner, name, value, where, minimum=0.0, below=None):
-    """Raise ValueError unless value is a real number with minimum <= value (< below, if given)."""
-    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not is_number or not value >= minimum or (below is not None and not value < below):
-        expected = f">= {minimum}" + (f" and < {below}" if below is not None else "")
-        raise ValueError(f"{owner}: {name} must be a number {expected}, got {value!r} ({where})")
 
 
 def _from_array(array, default, where):

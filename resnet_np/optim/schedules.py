@@ -26,7 +26,8 @@ import math
 
 import numpy as np
 
-from resnet_np.optim.optimizer import Optimizer, check_number
+from ..validation import choice, number, positive_int
+from .optimizer import Optimizer
 
 SCHEDULE_NAMES = ("multistep", "cosine", "constant")
 WARMUP_RAMPS = ("linear", "constant")
@@ -38,13 +39,8 @@ def paper_milestones(epochs):
     (32k and 48k of 64k iterations.) For very short runs the milestones can be 0 or repeat: paper_milestones(2)
     is [1, 1], so the lr drops by 100 after the first epoch, as MultiStepLR counts a repeated milestone twice.
     """
-    _check_int("paper_milestones", "epochs", epochs, minimum=1)
+    positive_int("paper_milestones", "epochs", epochs)
     return [int(0.5 * epochs), int(0.75 * epochs)]
-
-
-def _check_int(owner, name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {value!r}")
 
 
 class LRSchedule:
@@ -126,7 +122,7 @@ class LRSchedule:
             base_lr = saved[f"base_lr.{g}"]
             if base_lr.shape != ():
                 raise ValueError(f"{owner}: 'base_lr.{g}' must be a 0-d array, got shape {base_lr.shape}")
-            check_number(owner, f"base_lr.{g}", float(base_lr), "loaded state", minimum=0.0)
+            number(owner, f"base_lr.{g}", float(base_lr), minimum=0)
         for key, value in self._config().items():
             if not np.array_equal(saved[key], value):
                 raise ValueError(
@@ -156,10 +152,10 @@ class MultiStepLR(LRSchedule):
     def __init__(self, optimizer, milestones, gamma=0.1):
         milestones = list(milestones)
         for milestone in milestones:
-            _check_int(self._name, "each milestone", milestone, minimum=0)
+            positive_int(self._name, "each milestone", milestone, minimum=0)
         if milestones != sorted(milestones):
             raise ValueError(f"{self._name}: milestones must be non-decreasing, got {milestones}")
-        check_number(self._name, "gamma", gamma, "arguments", minimum=0.0)
+        number(self._name, "gamma", gamma, minimum=0)
         self.milestones = [int(milestone) for milestone in milestones]
         self.gamma = float(gamma)
         super().__init__(optimizer)
@@ -179,8 +175,8 @@ class CosineLR(LRSchedule):
     """
 
     def __init__(self, optimizer, total_epochs, min_lr=0.0):
-        _check_int(self._name, "total_epochs", total_epochs, minimum=1)
-        check_number(self._name, "min_lr", min_lr, "arguments", minimum=0.0)
+        positive_int(self._name, "total_epochs", total_epochs)
+        number(self._name, "min_lr", min_lr, minimum=0)
         self.total_epochs = int(total_epochs)
         self.min_lr = float(min_lr)
         super().__init__(optimizer)
@@ -207,10 +203,9 @@ class WarmupLR(LRSchedule):
     """
 
     def __init__(self, optimizer, warmup_epochs, start_factor=0.1, ramp="linear", after=None):
-        _check_int(self._name, "warmup_epochs", warmup_epochs, minimum=0)
-        check_number(self._name, "start_factor", start_factor, "arguments", minimum=0.0)
-        if ramp not in WARMUP_RAMPS:
-            raise ValueError(f"{self._name}: ramp must be one of {WARMUP_RAMPS}, got {ramp!r}")
+        positive_int(self._name, "warmup_epochs", warmup_epochs, minimum=0)
+        number(self._name, "start_factor", start_factor, minimum=0)
+        choice(self._name, "ramp", ramp, WARMUP_RAMPS)
         if after is not None and not (isinstance(after, LRSchedule) and after.optimizer is optimizer):
             raise ValueError(f"{self._name}: after must be a schedule built on the same optimizer, got {after!r}")
         self.warmup_epochs = int(warmup_epochs)
@@ -265,9 +260,8 @@ def make_schedule(optimizer, name, epochs, gamma=0.1, min_lr=0.0, warmup_epochs=
     name: "multistep" (MultiStepLR at paper_milestones(epochs)), "cosine" (CosineLR over epochs) or
     "constant" (FixedLR). warmup_epochs > 0 wraps it in WarmupLR(warmup_start_factor, warmup_ramp).
     """
-    if name not in SCHEDULE_NAMES:
-        raise ValueError(f"make_schedule: name must be one of {SCHEDULE_NAMES}, got {name!r}")
-    _check_int("make_schedule", "epochs", epochs, minimum=1)
+    choice("make_schedule", "schedule", name, SCHEDULE_NAMES)
+    positive_int("make_schedule", "epochs", epochs)
     if name == "multistep":
         schedule = MultiStepLR(optimizer, paper_milestones(epochs), gamma=gamma)
     elif name == "cosine":

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from resnet_np.optim.optimizer import Optimizer, check_number
+from ..validation import number
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -27,11 +28,11 @@ class SGD(Optimizer):
         defaults = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay, "nesterov": bool(nesterov)}
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group, where):
+    def _check_hyperparameters(self, group, where=None):
         super()._check_hyperparameters(group, where)
-        check_number(self._name, "momentum", group["momentum"], where, minimum=0.0)
+        number(self._owner(where), "momentum", group["momentum"], minimum=0)
         if group["nesterov"] and not group["momentum"] > 0:
-            raise ValueError(f"{self._name}: nesterov=True needs momentum > 0, got {group['momentum']!r} ({where})")
+            raise ValueError(f"{self._owner(where)}: nesterov=True needs momentum > 0, got {group['momentum']!r}")
 
     def step(self):
         """Update every parameter once from its .grad (call after backward, before zero_grad)."""

@@ -10,7 +10,7 @@
     history = trainer.fit()
 """
 
-from resnet_np.training.builders import (
+from .builders import (
     build_augmentation,
     build_dataset,
     build_model,
@@ -18,13 +18,12 @@ from resnet_np.training.builders import (
     build_schedule,
     build_train_loader,
 )
-from resnet_np.training.config import DATASET_DEFAULTS, TrainConfig
-from resnet_np.training.evaluation import Evaluation, count_parameters, evaluate
-from resnet_np.training.history import COLUMNS, History
-from resnet_np.training.results import format_results_table, plot_history, result_row, write_results
-from resnet_np.training.run import RunResult, fit, read_training_meta, resolve_checkpoint
-from resnet_np.training.threads import limit_threads
-from resnet_np.training.trainer import (
+from .config import TrainConfig
+from .evaluation import Evaluation, evaluate
+from .history import COLUMNS, History
+from .results import format_results_table, plot_history, result_row, write_results
+from .run import ResumePoint, RunResult, fit, read_resume_point, read_training_meta, resolve_checkpoint
+from .trainer import (
     BEST_CHECKPOINT,
     CHECKPOINT_KIND,
     LAST_CHECKPOINT,
@@ -36,10 +35,10 @@ __all__ = [
     "BEST_CHECKPOINT",
     "CHECKPOINT_KIND",
     "COLUMNS",
-    "DATASET_DEFAULTS",
     "Evaluation",
     "History",
     "LAST_CHECKPOINT",
+    "ResumePoint",
     "RunResult",
     "TrainConfig",
     "Trainer",
@@ -50,12 +49,11 @@ __all__ = [
     "build_optimizer",
     "build_schedule",
     "build_train_loader",
-    "count_parameters",
     "evaluate",
     "fit",
-    "limit_threads",
     "format_results_table",
     "plot_history",
+    "read_resume_point",
     "read_training_meta",
     "resolve_checkpoint",
     "result_row",

@@ -6,9 +6,10 @@ that is what lets a checkpoint (which stores the config) rebuild and resume its 
 
 import numpy as np
 
-from resnet_np.data import DataLoader, RandomCropFlip, load_dataset
-from resnet_np.errors import UserError
-from resnet_np.optim import SGD, Adam, make_schedule, param_groups_without_decay
+from ..data import DataLoader, RandomCropFlip, load_dataset
+from ..errors import UserError
+from ..models import get_model
+from ..optim import SGD, Adam, make_schedule, param_groups_without_decay
 
 SUBSET_SEED = 0  # the train/test subsets never depend on the training seed
 
@@ -42,8 +43,6 @@ def _subset(x, y, count):
 
 def build_model(config, dataset):
     """models.get_model(config.model, ...) sized for the dataset, initialised from config.seed."""
-    from resnet_np.models import get_model
-
     try:
         return get_model(config.model, num_classes=dataset.num_classes, in_channels=dataset.in_channels,
                          dtype=config.dtype, seed=config.seed, **config.model_options)

@@ -1,32 +1,22 @@
 """TrainConfig: every setting of a training run, stored in its checkpoints so a run can be rebuilt and resumed.
 
 A config is plain data (str, int, float, bool, None, small dicts), so it travels as JSON inside a checkpoint's
-"__meta__" record. Settings left at None are filled in per dataset by resolved():
-    digits:    the native 8x8 images (resnet20's three stages then work at 8x8, 4x4 and 2x2 pixels; upscaling
-               to 16x16 measured no better and three times slower), random crop with 1 pixel of padding,
-               no flip (digits are not mirror-symmetric)
-    cifar10:   32x32, random crop with 4 pixels of padding and horizontal flip (the paper's augmentation)
-    synthetic: 16x16, no augmentation (the generator already shifts and adds noise)
+"__meta__" record. Settings left at None (image_size, crop_padding, flip) are filled in per dataset by resolved(),
+from resnet_np.data.DATASET_DEFAULTS (see resnet_np/data/registry.py for why each dataset gets what).
 """
 
 import dataclasses
 import json
-import math
 from dataclasses import dataclass, field
 
-from resnet_np.data import DATASET_NAMES
-from resnet_np.errors import UserError
-from resnet_np.optim import SCHEDULE_NAMES
+from ..data import DATASET_DEFAULTS, DATASET_NAMES
+from ..errors import UserError
+from ..models import GENERAL_CONSTRUCTORS, list_models
+from ..optim import SCHEDULE_NAMES
+from ..validation import choice, number, positive_int
 
 OPTIMIZER_NAMES = ("sgd", "adam")
 DTYPE_NAMES = ("float32", "float64")
-
-# Per-dataset defaults for the settings a TrainConfig leaves at None.
-DATASET_DEFAULTS = {
-    "digits": {"image_size": 8, "crop_padding": 1, "flip": False},
-    "cifar10": {"image_size": 32, "crop_padding": 4, "flip": True},
-    "synthetic": {"image_size": 16, "crop_padding": 0, "flip": False},
-}
 
 
 @dataclass
@@ -66,45 +56,45 @@ class TrainConfig:
 
     def resolved(self):
         """A validated copy with the per-dataset defaults filled in for settings left at None."""
-        self.validate()
-        defaults = DATASET_DEFAULTS[self.dataset]
-        changes = {key: value for key, value in defaults.items() if getattr(self, key) is None}
-        return dataclasses.replace(self, **changes)
+        config = self.validate()
+        defaults = DATASET_DEFAULTS[config.dataset]
+        changes = {key: value for key, value in defaults.items() if getattr(config, key) is None}
+        return dataclasses.replace(config, **changes)
 
     def validate(self):
-        """Raise UserError (one line naming the setting) for any value out of range."""
-        from resnet_np.models import GENERAL_CONSTRUCTORS, list_models  # late: the models import the whole nn package
-
-        _choice("model", self.model, list(list_models()) + list(GENERAL_CONSTRUCTORS))
-        _choice("dataset", self.dataset, DATASET_NAMES)
-        _choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
-        _choice("schedule", self.schedule, SCHEDULE_NAMES)
-        _choice("dtype", self.dtype, DTYPE_NAMES)
+        """A checked copy, numbers as plain int and float (ready for JSON); UserError naming a setting out of range."""
+        owner = "TrainConfig"
+        choice(owner, "model", self.model, list(list_models()) + list(GENERAL_CONSTRUCTORS), error=UserError)
+        choice(owner, "dataset", self.dataset, DATASET_NAMES, error=UserError)
+        choice(owner, "optimizer", self.optimizer, OPTIMIZER_NAMES, error=UserError)
+        choice(owner, "schedule", self.schedule, SCHEDULE_NAMES, error=UserError)
+        choice(owner, "dtype", self.dtype, DTYPE_NAMES, error=UserError)
+        checked = {}
         for name, minimum in [("epochs", 1), ("batch_size", 1), ("warmup_epochs", 0), ("seed", 0),
                               ("eval_batch_size", 1)]:
-            _integer(name, getattr(self, name), minimum)
+            checked[name] = positive_int(owner, name, getattr(self, name), minimum, error=UserError)
         for name, minimum in [("image_size", 4), ("crop_padding", 0), ("train_samples", 1), ("test_samples", 1)]:
             if getattr(self, name) is not None:
-                _integer(name, getattr(self, name), minimum)
-        for name in ("lr", "momentum", "weight_decay"):
-            _number(name, getattr(self, name))
-        if self.lr == 0:
-            raise UserError("lr must be > 0, got 0")
+                checked[name] = positive_int(owner, name, getattr(self, name), minimum, error=UserError)
+        checked["lr"] = number(owner, "lr", self.lr, above=0, error=UserError)
+        for name in ("momentum", "weight_decay"):
+            checked[name] = number(owner, name, getattr(self, name), minimum=0, error=UserError)
         for name in ("download", "augment"):
             if not isinstance(getattr(self, name), bool):
-                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
+                raise UserError(f"{owner}: {name} must be true or false, got {getattr(self, name)!r}")
         if self.flip is not None and not isinstance(self.flip, bool):
-            raise UserError(f"flip must be true, false or None, got {self.flip!r}")
+            raise UserError(f"{owner}: flip must be true, false or None, got {self.flip!r}")
         for name in ("model_options", "dataset_options"):
             options = getattr(self, name)
             if not isinstance(options, dict) or not all(isinstance(key, str) for key in options):
-                raise UserError(f"{name} must be a dict with string keys, got {options!r}")
+                raise UserError(f"{owner}: {name} must be a dict with string keys, got {options!r}")
         reserved = {"num_classes", "in_channels", "dtype", "seed"} & set(self.model_options)
         if reserved:
-            raise UserError(f"model_options cannot set {sorted(reserved)}: they come from the dataset and the run")
+            raise UserError(f"{owner}: model_options cannot set {sorted(reserved)}: they come from the dataset "
+                            "and the run")
         if self.data_dir is not None and not isinstance(self.data_dir, str):
-            raise UserError(f"data_dir must be a path string or None, got {self.data_dir!r}")
-        return self
+            raise UserError(f"{owner}: data_dir must be a path string or None, got {self.data_dir!r}")
+        return dataclasses.replace(self, **checked)
 
     def to_dict(self):
         """Plain JSON-ready dict of every setting."""
@@ -135,18 +125,3 @@ class TrainConfig:
                 + (f", {self.warmup_epochs} warm-up epochs" if self.warmup_epochs else "")
                 + f"), weight decay {self.weight_decay:g}, augmentation {augment}, seed {self.seed}")
 
-
-def _choice(name, value, choices):
-    if value not in choices:
-        raise UserError(f"unknown {name} {value!r}: choose one of {', '.join(map(str, choices))}")
-
-
-def _integer(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise UserError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _number(name, value):
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not is_number or not math.isfinite(value) or value < 0:
-        raise UserError(f"{name} must be a finite number >= 0, got {value!r}")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resnet_np import functional as F
+from .. import functional as F
 
 
 @dataclass
@@ -38,8 +38,3 @@ def evaluate(model, x, y, batch_size=500):
         loss_sum += float(loss) * len(y_batch)
         correct += int(np.sum(np.argmax(logits, axis=1) == y_batch))
     return Evaluation(loss=loss_sum / len(y), accuracy=correct / len(y), correct=correct, total=int(len(y)))
-
-
-def count_parameters(model):
-    """Number of trainable scalars (BatchNorm running statistics are buffers, not counted)."""
-    return int(sum(param.data.size for _, param in model.named_parameters()))

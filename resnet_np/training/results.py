@@ -6,7 +6,7 @@ The plot uses matplotlib's object API with the Agg canvas: no pyplot, no window,
 
 import os
 
-from resnet_np.atomic import atomic_write
+from ..atomic import atomic_write
 
 TABLE_COLUMNS = ("model", "dataset", "params", "epochs", "train error (%)", "test error (%)",
                  "best test error (%)", "time")
@@ -57,7 +57,7 @@ def format_results_table(rows):
 
 def plot_history(history, title, path):
     """Save a PNG with two panels, loss (log scale) and error (%) against epoch, train and test curves in each."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # late: matplotlib is slow to import
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # late: matplotlib takes about half a second to import
     from matplotlib.figure import Figure
 
     epochs = history.column("epoch")

@@ -4,6 +4,7 @@
     result = fit(TrainConfig(model="resnet20", dataset="digits", epochs=15), out_dir="runs/digits")
     print(result.table)          # the Markdown results table (also in runs/digits/results.md)
     result.history[-1]           # {"epoch": 15, "test_error": 0.0194, ...}
+    fit(resume="runs/digits")    # continue a run stopped early (stop_after=...) from its last.npz
 
 Files in out_dir: last.npz and best.npz (checkpoints), history.csv, results.md, curves.png.
 """
@@ -13,9 +14,10 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from resnet_np.errors import UserError
-from resnet_np.serialization import read_model_info
-from resnet_np.training.builders import (
+from ..errors import UserError
+from ..runtime import using
+from ..serialization import read_model_info
+from .builders import (
     build_dataset,
     build_model,
     build_optimizer,
@@ -23,11 +25,9 @@ from resnet_np.training.builders import (
     build_train_loader,
     dataset_record,
 )
-from resnet_np.training.config import TrainConfig
-from resnet_np.training.evaluation import count_parameters
-from resnet_np.training.results import format_results_table, result_row, write_results
-from resnet_np.training.threads import limit_threads
-from resnet_np.training.trainer import CHECKPOINT_KIND, LAST_CHECKPOINT, Trainer
+from .config import TrainConfig
+from .results import format_results_table, result_row, write_results
+from .trainer import CHECKPOINT_KIND, LAST_CHECKPOINT, Trainer
 
 # Settings that may differ when resuming: they do not change what the finished epochs computed.
 RESUME_OVERRIDABLE = ("epochs", "data_dir", "download", "eval_batch_size")
@@ -83,45 +83,77 @@ def read_training_meta(path):
     return meta
 
 
-def config_for_resume(path, overrides=None):
-    """The TrainConfig stored in a checkpoint, with `overrides` applied (only RESUME_OVERRIDABLE settings)."""
+@dataclass
+class ResumePoint:
+    """A checkpoint to continue a run from, found and read once by read_resume_point().
+
+    path:         the checkpoint file
+    meta:         its meta record (epoch, history, config, loader state, ...)
+    saved_config: the TrainConfig it was trained with
+    config:       the TrainConfig to continue with: saved_config with the allowed changes applied
+    """
+
+    path: str
+    meta: dict
+    saved_config: TrainConfig
+    config: TrainConfig
+
+    @property
+    def run_folder(self):
+        """The checkpoint's folder: where the resumed run writes unless told otherwise."""
+        return os.path.dirname(os.path.abspath(self.path))
+
+
+def read_resume_point(path, changes=None):
+    """Find the checkpoint (a file, or a run folder's last.npz), read its meta once, apply `changes` -> ResumePoint.
+
+    changes: {setting: value} asked for the resumed run; values that are None or equal to the saved ones are
+        ignored. Only the RESUME_OVERRIDABLE settings may change, and epochs not below the epochs already
+        trained; anything else is a UserError naming the setting and the checkpoint.
+    """
+    path = resolve_checkpoint(path)
     meta = read_training_meta(path)
-    config = TrainConfig.from_dict(meta["config"], where=f"{path}: config")
-    changes = {}
-    for key, value in (overrides or {}).items():
-        if value is None or value == getattr(config, key):
+    saved = TrainConfig.from_dict(meta["config"], where=f"{path}: config")
+    accepted = {}
+    for key, value in (changes or {}).items():
+        if value is None or value == getattr(saved, key):
             continue
         if key not in RESUME_OVERRIDABLE:
             raise UserError(f"cannot change {key} when resuming: the checkpoint {path} was trained with "
-                            f"{key}={getattr(config, key)!r} (given {value!r}); start a new run instead")
-        changes[key] = value
-    if changes.get("epochs") is not None and changes["epochs"] < int(meta["epoch"]):
-        raise UserError(f"cannot resume {path} with epochs={changes['epochs']}: it has already trained "
+                            f"{key}={getattr(saved, key)!r} (given {value!r}); start a new run instead")
+        accepted[key] = value
+    if accepted.get("epochs") is not None and accepted["epochs"] < int(meta["epoch"]):
+        raise UserError(f"cannot resume {path} with epochs={accepted['epochs']}: it has already trained "
                         f"{meta['epoch']} epochs")
-    return dataclasses.replace(config, **changes)
+    return ResumePoint(path=path, meta=meta, saved_config=saved, config=dataclasses.replace(saved, **accepted))
 
 
 def fit(config=None, out_dir=None, resume=None, progress=None, log=print, stop_after=None, plot=True, threads=None):
     """Train (or resume) a run and write its results -> RunResult.
 
-    config:     TrainConfig (default: TrainConfig(), resnet20 on digits); ignored when resuming, except for
-                the settings in RESUME_OVERRIDABLE, e.g. a larger `epochs` to train on.
+    config:     TrainConfig (default: TrainConfig(), resnet20 on digits). When resuming from a path, only its
+                RESUME_OVERRIDABLE settings count, e.g. a larger `epochs` to train on.
     out_dir:    folder for checkpoints and results; default runs/<model>-<dataset>-<time>, or the checkpoint's
                 folder when resuming.
-    resume:     a checkpoint path, or a run folder (its last.npz), to continue from.
+    resume:     a checkpoint path, or a run folder (its last.npz), to continue from; or a ResumePoint from
+                read_resume_point, which already holds the settings (then config must be None).
     stop_after: stop once this many epochs are done in total (to resume later); None trains all epochs.
-    threads:    at most this many BLAS/Numba threads while training (see training.threads); None: unchanged.
+    threads:    threads for the maths while training (see resnet_np.runtime); None: the library's setting.
     Raises TrainingDiverged when the loss becomes NaN/inf (results written so far stay on disk).
     """
-    if resume is not None:
-        resume = resolve_checkpoint(resume)
-        overrides = {} if config is None else {key: getattr(config, key) for key in RESUME_OVERRIDABLE}
-        config = config_for_resume(resume, overrides)
-        old_epochs = TrainConfig.from_dict(read_training_meta(resume)["config"]).epochs
+    start = None
+    if isinstance(resume, ResumePoint):
+        if config is not None:
+            raise ValueError("fit: resuming from a ResumePoint takes no config (give the changes to "
+                             "read_resume_point)")
+        start = resume
+    elif resume is not None:
+        changes = {} if config is None else {key: getattr(config, key) for key in RESUME_OVERRIDABLE}
+        start = read_resume_point(resume, changes)
+    if start is not None:
+        config = start.config
         if out_dir is None:
-            out_dir = os.path.dirname(os.path.abspath(resume))
-    else:
-        old_epochs = None
+            out_dir = start.run_folder
     config = (config or TrainConfig()).resolved()
     if out_dir is None:
         out_dir = default_out_dir(config)
@@ -133,33 +165,33 @@ def fit(config=None, out_dir=None, resume=None, progress=None, log=print, stop_a
     meta = {"config": config.to_dict(), "dataset": dataset_record(config, dataset)}
     trainer = Trainer(model, optimizer, loader, dataset.x_test, dataset.y_test, epochs=config.epochs,
                       out_dir=out_dir, meta=meta, progress=progress, log=log, eval_batch_size=config.eval_batch_size)
-    if resume is not None:
-        _resume(trainer, config, resume, old_epochs)
+    if start is not None:
+        _resume(trainer, config, start)
         if log is not None:
-            log(f"resuming {resume} after epoch {trainer.epoch} of {config.epochs}")
+            log(f"resuming {start.path} after epoch {trainer.epoch} of {config.epochs}")
     else:
         trainer.schedule = build_schedule(config, optimizer)
     if log is not None and trainer.epoch == 0:
-        log(f"training {config.describe()}; {count_parameters(model):,} parameters; "
+        log(f"training {config.describe()}; {model.num_parameters():,} parameters; "
             f"{len(dataset.y_train)} training / {len(dataset.y_test)} test images; writing to {out_dir}")
     try:
-        with limit_threads(threads):
+        with using(threads=threads):
             trainer.fit(stop_after=stop_after)
     finally:
         result = _write_results(trainer, config, dataset.name, out_dir, plot)
     return result
 
 
-def _resume(trainer, config, path, old_epochs):
+def _resume(trainer, config, start):
     """Load the checkpoint into the trainer; a schedule built for a different length is moved to its epoch."""
-    same_length = old_epochs == config.epochs
-    if same_length:
+    old_epochs = start.saved_config.epochs
+    if old_epochs == config.epochs:
         trainer.schedule = build_schedule(config, trainer.optimizer)
-        trainer.load_checkpoint(path)
+        trainer.load_checkpoint(start.path)
         return
     # More epochs than planned: load with the old schedule, then continue a schedule built for the new total.
     trainer.schedule = build_schedule(dataclasses.replace(config, epochs=old_epochs), trainer.optimizer)
-    trainer.load_checkpoint(path)
+    trainer.load_checkpoint(start.path)
     old_schedule = trainer.schedule
     trainer.schedule = build_schedule(config, trainer.optimizer)
     trainer.schedule.base_lrs = list(old_schedule.base_lrs)  # the optimizer's lrs are already decayed
@@ -171,7 +203,7 @@ def _write_results(trainer, config, dataset_name, out_dir, plot):
     """history.csv, results.md and curves.png for the epochs done so far (nothing if none is done)."""
     if not len(trainer.history):
         return RunResult(config, trainer.model, trainer.history, "", {}, out_dir)
-    row = result_row(config.model, dataset_name, count_parameters(trainer.model), trainer.history,
+    row = result_row(config.model, dataset_name, trainer.model.num_parameters(), trainer.history,
                      trainer.elapsed_seconds)
     title = f"{config.model} on {dataset_name}"
     paths = write_results(out_dir, trainer.history, row, title, details="Settings: " + config.describe(), plot=plot)

@@ -18,13 +18,15 @@ import sys
 import time
 
 import numpy as np
+from tqdm import tqdm  # plain tqdm, not tqdm.auto: without ipywidgets, Jupyter's warns even when it is disabled
 
-from resnet_np import functional as F
-from resnet_np.errors import UserError
-from resnet_np.serialization import load_checkpoint, save_checkpoint
-from resnet_np.training.evaluation import evaluate
-from resnet_np.training.history import History
-from resnet_np.training.results import write_text
+from .. import functional as F
+from ..errors import UserError
+from ..serialization import load_checkpoint, save_checkpoint
+from ..validation import positive_int
+from .evaluation import evaluate
+from .history import History
+from .results import write_text
 
 CHECKPOINT_KIND = "resnet_np-training-v1"
 LAST_CHECKPOINT = "last.npz"
@@ -52,14 +54,12 @@ class Trainer:
 
     def __init__(self, model, optimizer, train_loader, x_test, y_test, schedule=None, epochs=10, out_dir=None,
                  meta=None, progress=None, log=print, eval_batch_size=500):
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"Trainer: epochs must be an integer >= 1, got {epochs!r}")
         self.model = model
         self.optimizer = optimizer
         self.train_loader = train_loader
         self.x_test, self.y_test = x_test, y_test
         self.schedule = schedule
-        self.epochs = int(epochs)
+        self.epochs = positive_int("Trainer", "epochs", epochs)
         self.out_dir = None if out_dir is None else os.fspath(out_dir)
         self.meta = dict(meta or {})
         self.progress = sys.stderr.isatty() if progress is None else bool(progress)
@@ -94,10 +94,6 @@ class Trainer:
 
     def train_epoch(self):
         """One pass over the training loader in train mode -> (mean loss, error, images per second)."""
-        # late: only a training run needs it. Plain tqdm, not tqdm.auto: in Jupyter without ipywidgets the latter
-        # warns even when the bar is disabled.
-        from tqdm import tqdm
-
         self.model.train()
         loss_sum, correct, seen = 0.0, 0, 0
         start = time.perf_counter()

@@ -7,7 +7,7 @@ Serial and nogil, like the other kernels: relu.py calls them on chunks, on sever
 (relu.py passes contiguous arrays reshaped to one dimension).
 """
 
-from .kernels import njit
+from .jit import njit
 
 
 @njit(cache=True, nogil=True)

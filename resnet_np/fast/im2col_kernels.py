@@ -2,16 +2,16 @@
 
 They are plain Python loops over scalars, which Numba compiles to machine code (`cache=True` keeps the compiled
 code on disk between runs). With NUMBA_DISABLE_JIT=1, or without Numba installed, they run as ordinary Python:
-correct but slow, so `im2col.py` then prefers the vectorised NumPy reference for real work.
+correct but slow, so resnet_np then chooses the reference backend for real work (resnet_np/runtime.py).
 
 Why serial (no `parallel=True`): on a 2-core machine Numba's parallel threads and OpenBLAS's worker threads
 (which keep spinning for a while after each product) fought over the cores: a parallel kernel ran at half speed
 right after a product. Instead conv works on chunks of images, several threads take chunks at once
-(parallel.py), and each chunk calls these kernels on its own images. `nogil=True` lets the compiled code run
+(chunks.py), and each chunk calls these kernels on its own images. `nogil=True` lets the compiled code run
 without Python's global interpreter lock, so those threads really run together. A serial kernel also has no
 thread start-up cost on tiny inputs (gradient checks) and compiles several times faster.
 
-Column layout (see im2col.py): cols[row, column] with
+Column layout (see resnet_np/functional/im2col.py): cols[row, column] with
     row    = (c * kh + i) * kw + j            (channel, kernel row, kernel column)
     column = (n * out_h + oh) * out_w + ow    (image, output row, output column)
 and the input pixel read by that entry is x[n, c, oh * stride - padding + i, ow * stride - padding + j].
@@ -21,25 +21,7 @@ test from the innermost loop, and indexing with unsigned integers (uintp) spares
 indices (Python's x[-1]) on every element: together, measured 1.3-2x faster than a loop with an `if` inside.
 """
 
-import os
-
-try:
-    from numba import njit, uintp
-
-    NUMBA_AVAILABLE = True
-except ImportError:  # pragma: no cover - numba is a requirement, but keep the library importable without it
-    NUMBA_AVAILABLE = False
-    uintp = int
-
-    def njit(*args, **kwargs):
-        if len(args) == 1 and callable(args[0]):
-            return args[0]
-        return lambda function: function
-
-
-def jit_enabled():
-    """True when the kernels below really run compiled (Numba installed and NUMBA_DISABLE_JIT unset)."""
-    return NUMBA_AVAILABLE and os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
+from .jit import njit, uintp
 
 
 @njit(cache=True, nogil=True)

@@ -1,7 +1,9 @@
 """Using more than one core: the batch is cut into chunks of images and a small pool of threads works through them.
 
-    set_num_threads(2)                                   # resnet_np's pool: 2 threads; BLAS: 1 thread each
     results = run_in_chunks(work, total=128, chunk=16)   # work(0, 16), work(16, 32), ... spread over the pool
+
+The pool has resnet_np.get_num_threads() - 1 helper threads; the calling thread takes chunks too. While the fast
+backend is chosen, BLAS runs each product on one thread (resnet_np/runtime.py applies that setting).
 
 Why Python threads are enough: the heavy part of every chunk is a Numba kernel compiled with nogil=True or a
 NumPy matrix product, and both release Python's global interpreter lock, so the threads really run at once.
@@ -11,12 +13,12 @@ ResNet are too small to share well between threads, and the im2col/col2im passes
 convolution) would still run on one core. Splitting the batch parallelises all of it, and keeps each chunk's
 column matrix small enough to stay in the CPU cache. Measured on a 2-core machine, 3x3 conv forward+backward at
 batch 128 (ResNet-20's three layer shapes): 47 / 36 / 27 ms with one big product on two BLAS threads, 25 / 20 /
-17 ms with two chunk threads. So while the pool has more than one thread, BLAS is limited to one thread (it would
-otherwise start threads of its own inside each of ours and oversubscribe the cores).
+17 ms with two chunk threads. And on a shared machine OpenBLAS's workers spin while they wait for each other: a
+thread slowed down by another program holds up every product, while a slow chunk thread just takes fewer chunks
+(docs/benchmarks.md has the measurements).
 
-Under training.limit_threads(n) (what the commands use) results do not depend on n, bit for bit: the chunks are
-the same whatever the pool size, every product runs on one BLAS thread, and the callers combine per-chunk
-results in chunk order.
+Results do not depend on the number of threads, bit for bit: the chunks are the same whatever the pool size,
+every product runs on one BLAS thread, and the callers combine per-chunk results in chunk order.
 """
 
 import itertools
@@ -26,40 +28,10 @@ import threading
 
 import numpy as np
 
-_num_threads = 1
-_pool = None  # a _Pool of _num_threads - 1 helper threads, started on first use
-_blas_limit = None  # threadpoolctl's limiter while the pool has more than one thread
+from .. import runtime
+
+_pool = None  # a _Pool of get_num_threads() - 1 helper threads, started on first use
 _local = threading.local()  # .busy: this thread is already working on chunks (a nested call runs inline)
-
-
-def get_num_threads():
-    """How many threads run_in_chunks uses (1 unless set_num_threads said otherwise)."""
-    return _num_threads
-
-
-def set_num_threads(threads):
-    """Use `threads` threads for the chunked ops (conv, batch norm, ReLU, max pool); returns the previous number.
-
-    threads > 1 also limits BLAS to one thread per call (see the module docstring) until set back to 1.
-    """
-    global _num_threads, _pool, _blas_limit
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"set_num_threads: threads must be an integer >= 1, got {threads!r}")
-    previous = _num_threads
-    if threads == previous:
-        return previous
-    if _pool is not None:
-        _pool.stop()
-        _pool = None
-    if threads > 1 and _blas_limit is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas_limit = ThreadpoolController().limit(limits=1, user_api="blas")
-    elif threads == 1 and _blas_limit is not None:
-        _blas_limit.restore_original_limits()
-        _blas_limit = None
-    _num_threads = threads
-    return previous
 
 
 VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNorm, ReLU, max pool): 1 MiB of float32
@@ -83,13 +55,14 @@ def run_in_chunks(work, total, chunk):
     """Call work(first, stop) for the chunks [0, chunk), [chunk, 2*chunk), ... of range(total).
 
     Returns the list of work's results, in chunk order. The chunks run on the pool (and the calling thread)
-    when get_num_threads() > 1, else one after another in the calling thread; so do they while another thread
-    of the program has the pool. An exception in any chunk is raised here after every thread has stopped.
+    when resnet_np.get_num_threads() > 1, else one after another in the calling thread; so do they while another
+    thread of the program has the pool. An exception in any chunk is raised here after every thread has stopped.
     """
     bounds = [(first, min(first + chunk, total)) for first in range(0, total, chunk)]
-    if _num_threads == 1 or len(bounds) == 1 or getattr(_local, "busy", False):
+    threads = runtime.get_num_threads()
+    if threads == 1 or len(bounds) == 1 or getattr(_local, "busy", False):
         return [work(first, stop) for first, stop in bounds]
-    pool = _get_pool()
+    pool = _get_pool(threads)
     if not pool.lock.acquire(blocking=False):  # another thread of the program has the pool: do the work alone
         return [work(first, stop) for first, stop in bounds]
 
@@ -124,11 +97,23 @@ def run_in_chunks(work, total, chunk):
     return results
 
 
-def _get_pool():
+def _get_pool(threads):
+    """The pool, with threads - 1 helpers, started on first use."""
     global _pool
     if _pool is None:
-        _pool = _Pool(_num_threads - 1)
+        _pool = _Pool(threads - 1)
     return _pool
+
+
+def _stop_the_pool(new_thread_count):
+    """After rn.set_num_threads: no helper threads are left running; the next call starts the right number."""
+    global _pool
+    if _pool is not None:
+        _pool.stop()
+        _pool = None
+
+
+runtime.when_num_threads_changes(_stop_the_pool)
 
 
 def _forget_the_pool_in_a_forked_child():

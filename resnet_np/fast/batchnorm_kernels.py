@@ -1,7 +1,8 @@
-"""Numba kernels for batch normalisation: the formulas of batchnorm.py, in as few passes over memory as possible.
+"""Numba kernels for batch normalisation: the formulas of functional/batchnorm.py in as few passes over memory as
+possible.
 
-The NumPy reference (batchnorm.py) makes a temporary array for every step (x - mean, its square, x_hat, x_hat *
-gamma, ...): about ten passes over an activation-sized array per forward and as many per backward. Here:
+The NumPy reference makes a temporary array for every step (x - mean, its square, x_hat, x_hat * gamma, ...):
+about ten passes over an activation-sized array per forward and as many per backward. Here:
     forward:  channel_sums,       2 reads of x (the mean, then the variance around it: as exact as the reference)
               squared_deviation_sums
               normalize           1 read of x, writes out
@@ -12,11 +13,11 @@ very expression the reference uses, so it is the same number.
 Sums are accumulated in float64 whatever the data type, so float32 statistics are as accurate as float64 ones.
 The sums may be reordered (fastmath "reassoc": several partial sums at once, in vector registers): without it
 every addition waits for the previous one, and the sums alone took longer than the reference's NumPy passes.
-Serial and nogil, like the conv kernels (see kernels.py for why): batchnorm.py calls each on chunks of images,
-on several threads, and adds up the chunks' sums itself. Arrays are (N, C, H, W), C-contiguous.
+Serial and nogil, like the conv kernels (see im2col_kernels.py for why): fast/batchnorm.py calls each on chunks
+of images, on several threads, and adds up the chunks' sums itself. Arrays are (N, C, H, W), C-contiguous.
 """
 
-from .kernels import njit
+from .jit import njit
 
 _REORDER_SUMS = {"reassoc"}  # only reassociation: NaN and infinity keep their IEEE meaning
 

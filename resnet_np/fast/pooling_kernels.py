@@ -1,7 +1,7 @@
 """Numba kernels for max pooling: the window maximum and its gradient in one pass each.
 
-The NumPy reference (pooling.py) builds every window as a copy (kernel_size^2 values per output), takes argmax
-over them and works out each winner's index with several more array passes: at ResNet-18's 3x3/2 pool on a
+The NumPy reference (functional/pooling.py) builds every window as a copy (kernel_size^2 values per output), takes
+argmax over them and works out each winner's index with several more array passes: at ResNet-18's 3x3/2 pool on a
 batch of 8 224x224 images it took 140 ms of a 370 ms forward. These loops read each input value a few times
 from the cache and write each output once.
 
@@ -14,7 +14,7 @@ runs them on chunks of images (first_plane is the chunk's first plane in the who
 
 import numpy as np
 
-from .kernels import njit
+from .jit import njit
 
 
 @njit(cache=True, nogil=True)
