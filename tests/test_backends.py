@@ -198,3 +198,25 @@ def test_the_environment_chooses_the_starting_backend_and_threads():
     expected_backend = "fast" if fast.jit_enabled() else "reference"
     assert backend_name == expected_backend and int(threads) == runtime.default_threads()
     assert "RESNET_NP_BACKEND='turbo'" in result.stderr and "RESNET_NP_NUM_THREADS='many'" in result.stderr
+
+
+def test_the_maths_folder_imports_no_engine_machinery():
+    """resnet_np/functional/ is the lecture: NumPy only; Numba, threads and scratch buffers live in resnet_np/fast."""
+    import ast
+    from pathlib import Path
+
+    forbidden = {"numba", "threading", "concurrent", "multiprocessing", "threadpoolctl", "resnet_np.fast"}
+    folder = Path(F.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                names = [("resnet_np." + module) if node.level == 2 else module]
+            else:
+                continue
+            for name in names:
+                assert not any(name == bad or name.startswith(bad + ".") for bad in forbidden), f"{path.name}: {name}"
+        assert "scratch(" not in path.read_text(), path.name

@@ -110,6 +110,13 @@ def test_assigning_a_parameter_before_init_is_a_clear_error():
         Broken()
 
 
+def test_a_subclass_that_overrides_backward_is_told_to_write_underscore_backward():
+    with pytest.raises(TypeError, match=r"Skipper: write the backward maths in _backward"):
+        class Skipper(nn.Module):
+            def backward(self, dout):
+                return dout
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Forward / backward mechanics
 # ---------------------------------------------------------------------------------------------------------------

@@ -54,6 +54,12 @@ class HookHandle:
 class Module:
     """Base class: parameters, buffers and children registered by attribute assignment; forward and backward."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "backward" in cls.__dict__:  # a subclass's backward would skip the bookkeeping of Module.backward
+            raise TypeError(f"{cls.__name__}: write the backward maths in _backward(self, dout), not backward(); "
+                            "Module.backward checks dout, runs the hooks, calls _backward and frees the cache")
+
     def __init__(self):
         # object.__setattr__: these bookkeeping attributes must not go through our own __setattr__
         for name, value in (("_parameters", {}), ("_buffers", {}), ("_modules", {}), ("_forward_hooks", {}),
