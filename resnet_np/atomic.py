@@ -9,14 +9,50 @@ removed and the old file (if any) is left exactly as it was.
         write_something_to(temp)
     atomic_write("notes.txt", lambda file: file.write(b"hello"))
     save_npz_atomic("model.npz", {"conv1.weight": w})
+
+A write that fails raises an OSError naming the target file (not the temporary one). A process killed in the
+middle of a write (SIGKILL, power loss) can leave a temporary file ".<name>.<12 hex digits>.tmp" behind;
+remove_temporary_files(folder) removes such leftovers (resnet_np.training does so when a run starts or resumes).
 """
 
 import contextlib
+import errno
 import os
+import re
 import secrets
+import shutil
 import zipfile
 
 import numpy as np
+
+TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")  # what _create_temp_file makes
+_write_hook = None  # tests only: see set_write_hook
+
+
+def set_write_hook(hook):
+    """For fault-injection tests: call hook(stage, path) at each write point; returns the previous hook.
+
+    stage "written": the temporary file is complete and on disk, the target not yet replaced;
+    stage "replaced": the target now holds the new content. A hook that raises, or ends the process
+    (os._exit), stops the write there, as a kill at that instant would. None removes the hook.
+    """
+    global _write_hook
+    previous, _write_hook = _write_hook, hook
+    return previous
+
+
+def remove_temporary_files(directory):
+    """Delete the temporary files that killed atomic writes left in `directory` -> the names removed.
+
+    Only call it while no other process writes into `directory` (e.g. while holding a lock on it).
+    """
+    removed = []
+    for name in sorted(os.listdir(directory)):
+        if TEMPORARY_NAME.match(name) and os.path.isfile(os.path.join(directory, name)):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(directory, name))
+                removed.append(name)
+    return removed
 
 
 def _create_temp_file(path):
@@ -27,6 +63,8 @@ def _create_temp_file(path):
     give 0o600 to the final file).
     """
     directory, name = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, f"cannot write {path}: no such folder {directory}", path)
     while True:
         temp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
         try:
@@ -62,19 +100,29 @@ def atomic_path(path):
     Write the complete file to the yielded path inside the `with` block. On leaving the block normally the
     temporary file is fsynced and renamed to `path` (os.replace). If the block raises (including
     KeyboardInterrupt), the temporary file is deleted, `path` is untouched and the exception propagates.
-    The folder of `path` must already exist.
+    The folder of `path` must already exist. An OSError about the temporary file (disk full, no permission)
+    is raised again naming `path`, the file the caller asked for.
     """
     path = os.fspath(path)
     temp = _create_temp_file(path)
     try:
         yield temp
         _fsync_file(temp)
+        _call_hook("written", path)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.remove(temp)
+        if isinstance(error, OSError) and error.filename in (temp, None) and error.errno is not None:
+            raise OSError(error.errno, error.strerror or os.strerror(error.errno), path) from None
         raise
     _fsync_directory(os.path.dirname(os.path.abspath(path)))
+    _call_hook("replaced", path)
+
+
+def _call_hook(stage, path):
+    if _write_hook is not None:
+        _write_hook(stage, path)
 
 
 def atomic_write(path, write_fn, mode="wb"):
@@ -88,6 +136,13 @@ def atomic_write(path, write_fn, mode="wb"):
         with open(temp, mode) as file:
             result = write_fn(file)
     return result
+
+
+def copy_file_atomic(source, path):
+    """Copy the file `source` to `path` atomically (a reader of `path` sees the old file or the whole copy)."""
+    with open(source, "rb") as original:
+        atomic_write(path, lambda file: shutil.copyfileobj(original, file, 2**20))
+    return path
 
 
 def save_npz_atomic(path, arrays, compressed=False):

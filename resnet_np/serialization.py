@@ -17,6 +17,7 @@ unknown architecture) raise resnet_np.errors.UserError with one line naming the 
 """
 
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -38,6 +39,7 @@ ARCHITECTURE_KEY = "__architecture__"
 EXTRA_KEY = "__extra__"
 META_KEY = "__meta__"
 MODEL_SECTION = "model"
+MAX_DEFLATE_RATIO = 1100  # zlib's deflate shrinks data at most ~1032x: a member claiming more is crafted
 
 
 def _json_record(value, what):
@@ -137,6 +139,7 @@ def read_npz(path, names=None):
         arrays = {}
         wanted = set(archive.files) if names is None else set(names)
         for name in [name for name in archive.files if name in wanted]:
+            _check_declared_size(archive, name, path)
             try:
                 arrays[name] = archive[name]
             except ValueError as error:
@@ -148,6 +151,35 @@ def read_npz(path, names=None):
             except unreadable as error:
                 raise UserError(f"{path}: corrupt .npz file ('{name}': {type(error).__name__}: {error})") from None
     return arrays
+
+
+def _check_declared_size(archive, name, path):
+    """Refuse an array whose header declares more data than its zip member holds, before numpy allocates it.
+
+    An .npy header states the array's shape and dtype; numpy allocates that much and then reads. A crafted
+    header ("shape (10**12,)") over a few bytes of data would ask for terabytes: compare first.
+    """
+    member = name + ".npy" if name + ".npy" in archive.zip.namelist() else name
+    info = archive.zip.getinfo(member)
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size or \
+            info.file_size > MAX_DEFLATE_RATIO * info.compress_size + 4096:
+        raise UserError(f"{path}: '{name}' claims {info.file_size} bytes from {info.compress_size} stored: "
+                        "a corrupt or crafted file")
+    try:
+        with archive.zip.open(member) as file:
+            version = np.lib.format.read_magic(file)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(file)
+            header_size = file.tell()
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise UserError(f"{path}: corrupt .npz file ('{name}': {error})") from None
+    if dtype.hasobject:
+        return  # refused when read: it would need pickle
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > info.file_size - header_size:
+        raise UserError(f"{path}: '{name}' declares shape {shape} of {dtype} ({declared:,} bytes) but holds "
+                        f"{info.file_size - header_size:,} bytes: a corrupt or crafted file")
 
 
 def _text_record(arrays, key, path):
@@ -183,6 +215,7 @@ def _build_model(architecture, state, path, dtype):
     """
     if not isinstance(architecture, dict) or not isinstance(architecture.get("name"), str):
         raise UserError(f"{path}: the '{ARCHITECTURE_KEY}' record must be a JSON object with a 'name'")
+    _check_architecture_size(architecture, state, path)
     options = {key: value for key, value in architecture.items() if key != "name"}
     if dtype is not None:
         options["dtype"] = as_dtype(dtype, "load").name  # a bad dtype is the caller's ValueError, not the file's
@@ -192,12 +225,37 @@ def _build_model(architecture, state, path, dtype):
         raise UserError(f"{path}: {error}") from None
     except (TypeError, ValueError) as error:
         raise UserError(f"{path}: cannot build the architecture it records, {architecture} ({error})") from None
+    except MemoryError:
+        raise UserError(f"{path}: the architecture it records, {architecture}, does not fit in memory") from None
     try:
         model.load_state_dict(state, strict=True)
     except (TypeError, ValueError) as error:
         raise UserError(f"{path}: the weights do not fit architecture '{architecture['name']}' ({error})") from None
     model.eval()
     return model
+
+
+def _check_architecture_size(architecture, state, path):
+    """Refuse an architecture too large for the weights stored with it, before any layer is allocated.
+
+    In a genuine file every size of the architecture is a dimension of some stored weight (num_classes,
+    in_channels, widths) or at most the number of stored arrays (depth, blocks per stage), since every layer
+    stores at least one. A crafted "num_classes": 10**9 next to ordinary weights is refused here instead of
+    asking for gigabytes.
+    """
+    dimensions = [int(size) for array in state.values() for size in np.shape(array)]
+    limit = max(dimensions + [len(state)])
+
+    def integers(value):
+        if isinstance(value, (list, tuple)):
+            return [number for item in value for number in integers(item)]
+        return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+    for key, value in architecture.items():
+        too_large = [number for number in integers(value) if number > limit]
+        if too_large:
+            raise UserError(f"{path}: the architecture's {key}={value!r} is larger than anything its weights "
+                            f"hold (at most {limit}): a corrupt or crafted file")
 
 
 def _section(arrays, section):

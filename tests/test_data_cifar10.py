@@ -252,3 +252,17 @@ def test_unsafe_archive_members_are_refused(tmp_path, name, kind):
     assert not target.exists()
     with pytest.raises(UserError):
         load_cifar10(tmp_path, md5=None)
+
+
+def test_a_batch_file_far_larger_than_cifar10_is_refused_before_it_is_read(tmp_path):
+    oversized = tmp_path / "data_batch_1"
+    with open(oversized, "wb") as file:
+        file.truncate(cifar10_module.MAX_BATCH_BYTES + 1)  # sparse: takes no disk space
+    with pytest.raises(UserError, match="a CIFAR-10 batch file is about 31 MB: not a genuine CIFAR-10 file"):
+        cifar10_module.read_batch(oversized)
+
+
+@pytest.mark.parametrize("name", ["digits", "synthetic"])
+def test_a_data_folder_for_a_dataset_that_reads_no_files_is_refused(tmp_path, name):
+    with pytest.raises(UserError, match=f"--data-dir.*does not apply to the {name} dataset"):
+        load_dataset(name, data_dir=str(tmp_path))

@@ -125,9 +125,15 @@ def test_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path, straight)
         assert_same_state(straight_sections[section], resumed_sections[section])
 
 
-def test_resume_with_more_epochs_continues_the_schedule_of_the_new_length(tmp_path):
+def test_an_extended_run_continues_the_schedule_of_the_new_length(tmp_path):
     run(tmp_path, config=tiny_config(epochs=2))
-    longer = fit(tiny_config(epochs=3), resume=str(tmp_path / "last.npz"), progress=False, log=None, threads=1)
+    with pytest.raises(UserError, match="cannot change epochs when resuming.*--extend 3"):
+        fit(tiny_config(epochs=3), resume=str(tmp_path / "last.npz"), progress=False, log=None, threads=1)
+    with pytest.raises(UserError, match="cannot extend .* to 2 epochs: it is planned for 2"):
+        fit(resume=str(tmp_path), extend_to=2, progress=False, log=None, threads=1)
+    lines = []
+    longer = fit(resume=str(tmp_path / "last.npz"), extend_to=3, progress=False, log=lines.append, threads=1)
+    assert any("extending the run from 2 to 3 epochs: the cosine schedule is re-planned" in line for line in lines)
     assert [record["epoch"] for record in longer.history] == [1, 2, 3]
     # cosine over 3 epochs, at epoch index 2: lr = 0.1 * (1 + cos(2 pi / 3)) / 2
     assert longer.history[2]["lr"] == pytest.approx(0.1 * (1 + math.cos(2 * math.pi / 3)) / 2)
@@ -139,8 +145,8 @@ def test_resume_refuses_to_change_what_the_finished_epochs_depend_on(tmp_path):
     path = str(tmp_path / "last.npz")
     with pytest.raises(UserError, match="cannot change lr when resuming"):
         read_resume_point(path, {"lr": 0.5})
-    with pytest.raises(UserError, match="already trained 2 epochs"):
-        read_resume_point(path, {"epochs": 1})
+    with pytest.raises(UserError, match="cannot change epochs when resuming.*--stop-after"):
+        read_resume_point(path, {"epochs": 3})
     start = read_resume_point(str(tmp_path), {"eval_batch_size": 7, "seed": 3})  # a run folder: its last.npz
     assert start.path == path and start.config.eval_batch_size == 7 and start.saved_config.eval_batch_size == 500
     assert start.meta["epoch"] == 2 and start.run_folder == str(tmp_path)

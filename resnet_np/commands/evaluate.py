@@ -11,12 +11,13 @@ from ..data import DATASET_NAMES
 from ..errors import UserError
 from ..runtime import using
 from ..serialization import load, read_model_info
-from ..training import BEST_CHECKPOINT, LAST_CHECKPOINT, TrainConfig, build_dataset, evaluate
+from ..training import TrainConfig, best_checkpoint, build_dataset, evaluate
 from .arguments import add_threads_argument, positive_int
 
 
 def configure(parser):
-    parser.add_argument("checkpoint", help="checkpoint or model file (.npz), or a run folder (uses its best.npz)")
+    parser.add_argument("checkpoint", help="checkpoint or model file (.npz), or a run folder (its best epoch: "
+                                           "best.npz)")
     parser.add_argument("--split", choices=("test", "train"), default="test", help="split to evaluate (default test)")
     parser.add_argument("--dataset", choices=DATASET_NAMES, help="evaluate on this dataset instead of the recorded one")
     parser.add_argument("--data-dir", metavar="DIR", help="folder of the dataset files")
@@ -26,12 +27,11 @@ def configure(parser):
 
 
 def _checkpoint_path(path):
+    """The file to evaluate: `path` itself, or for a run folder the checkpoint of its best epoch (and a note
+    when that is not best.npz: a run killed before it could update best.npz, see training/run_folder.py)."""
     if os.path.isdir(path):
-        for name in (BEST_CHECKPOINT, LAST_CHECKPOINT):
-            if os.path.isfile(os.path.join(path, name)):
-                return os.path.join(path, name)
-        raise UserError(f"{path}: folder has no {BEST_CHECKPOINT} or {LAST_CHECKPOINT}")
-    return path
+        return best_checkpoint(path)
+    return path, None
 
 
 def _recorded_config(info, path):
@@ -42,7 +42,9 @@ def _recorded_config(info, path):
 
 
 def run(args):
-    path = _checkpoint_path(args.checkpoint)
+    path, note = _checkpoint_path(args.checkpoint)
+    if note is not None:
+        print(f"note: {note}")
     info = read_model_info(path)  # UserError for missing, corrupt or foreign files
     model = load(path)
     config = _recorded_config(info, path)

@@ -29,6 +29,7 @@ TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_FILE = "test_batch"
 META_FILE = "batches.meta"
 ALL_FILES = TRAIN_FILES + (TEST_FILE, META_FILE)
+MAX_BATCH_BYTES = 64 * 2**20  # a genuine batch file is about 31 MB; anything far larger is not one
 EXPECTED = f"{FOLDER_NAME}/ (data_batch_1..5, test_batch, batches.meta) or {ARCHIVE_NAME}"
 
 
@@ -39,6 +40,10 @@ def default_data_dir():
 
 def _read_pickle(path):
     """Restricted-unpickle a file into a dict with str keys, or raise UserError naming the file."""
+    size = os.path.getsize(path)
+    if size > MAX_BATCH_BYTES:
+        raise UserError(f"{path} is {size / 2**20:.0f} MB; a CIFAR-10 batch file is about 31 MB: not a genuine "
+                        "CIFAR-10 file, refusing to load it")
     try:
         content = restricted_loads(Path(path).read_bytes())
     except ForbiddenGlobalError as error:

@@ -25,6 +25,7 @@ DATASET_DEFAULTS = {
     "synthetic": {"image_size": 16, "crop_padding": 0, "flip": False},
 }
 DATASET_NAMES = tuple(DATASET_DEFAULTS)
+DATASETS_READ_FROM_FILES = ("cifar10",)  # the others are built in (digits ships with scikit-learn) or generated
 
 # Extra keyword arguments each dataset accepts through load_dataset(**kw).
 _OPTIONS = {
@@ -32,6 +33,18 @@ _OPTIONS = {
     "cifar10": ("download", "md5", "resize_mode"),
     "synthetic": ("n_train", "n_test", "num_classes", "channels", "difficulty"),
 }
+
+
+def check_data_source(name, data_dir=None, download=False):
+    """UserError when a folder or a download is asked for a dataset that reads no files (digits, synthetic)."""
+    if name in DATASETS_READ_FROM_FILES:
+        return
+    asked = [what for what, given in (("a data folder (--data-dir)", data_dir is not None),
+                                      ("a download (--download)", bool(download))) if given]
+    if asked:
+        how = "ships with scikit-learn" if name == "digits" else "is generated in memory"
+        raise UserError(f"{' and '.join(asked)} does not apply to the {name} dataset: it {how}; only "
+                        f"{', '.join(DATASETS_READ_FROM_FILES)} is read from files")
 
 
 def list_datasets():
@@ -55,6 +68,7 @@ def load_dataset(name, data_dir=None, image_size=None, dtype=np.float32, seed=0,
         synthetic: n_train, n_test, num_classes, channels, difficulty.
     """
     choice("load_dataset", "dataset", name, DATASET_NAMES, error=UserError)
+    check_data_source(name, data_dir)
     unknown = sorted(set(kw) - set(_OPTIONS[name]))
     if unknown:
         raise TypeError(

@@ -22,7 +22,8 @@ from .config import TrainConfig
 from .evaluation import Evaluation, evaluate
 from .history import COLUMNS, History
 from .results import format_results_table, plot_history, result_row, write_results
-from .run import ResumePoint, RunResult, fit, read_resume_point, read_training_meta, resolve_checkpoint
+from .run import ResumePoint, RunResult, fit, read_resume_point, resolve_checkpoint
+from .run_folder import RunFolder, best_checkpoint, read_training_meta, repair
 from .trainer import (
     BEST_CHECKPOINT,
     CHECKPOINT_KIND,
@@ -39,6 +40,7 @@ __all__ = [
     "History",
     "LAST_CHECKPOINT",
     "ResumePoint",
+    "RunFolder",
     "RunResult",
     "TrainConfig",
     "Trainer",
@@ -48,6 +50,7 @@ __all__ = [
     "build_model",
     "build_optimizer",
     "build_schedule",
+    "best_checkpoint",
     "build_train_loader",
     "evaluate",
     "fit",
@@ -55,6 +58,7 @@ __all__ = [
     "plot_history",
     "read_resume_point",
     "read_training_meta",
+    "repair",
     "resolve_checkpoint",
     "result_row",
     "write_results",

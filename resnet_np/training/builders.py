@@ -22,10 +22,17 @@ def build_dataset(config):
                                **config.dataset_options)
     except (TypeError, ValueError) as error:
         raise UserError(f"cannot load dataset {config.dataset!r}: {error}") from None
-    if config.train_samples is not None:
-        dataset.x_train, dataset.y_train = _subset(dataset.x_train, dataset.y_train, config.train_samples)
-    if config.test_samples is not None:
-        dataset.x_test, dataset.y_test = _subset(dataset.x_test, dataset.y_test, config.test_samples)
+    for split in ("train", "test"):
+        count = getattr(config, f"{split}_samples")
+        images, labels = getattr(dataset, f"x_{split}"), getattr(dataset, f"y_{split}")
+        if count is not None and count > len(labels):
+            noun = "training" if split == "train" else "test"
+            raise UserError(f"{split}_samples={count} is more than the {len(labels)} {noun} images of "
+                            f"{config.dataset}; give at most {len(labels)}, or leave it out for all of them")
+        if count is not None:
+            images, labels = _subset(images, labels, count)
+            setattr(dataset, f"x_{split}", images)
+            setattr(dataset, f"y_{split}", labels)
     return dataset
 
 
@@ -35,7 +42,7 @@ def _download(config):
 
 def _subset(x, y, count):
     """The first `count` images of a fixed random permutation (in their original order), or all of them."""
-    if count >= len(y):
+    if count == len(y):
         return x, y
     index = np.sort(np.random.default_rng(SUBSET_SEED).permutation(len(y))[:count])
     return x[index], y[index]

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..data import DATASET_DEFAULTS, DATASET_NAMES
+from ..data.registry import check_data_source
 from ..errors import UserError
 from ..models import GENERAL_CONSTRUCTORS, list_models
 from ..optim import SCHEDULE_NAMES
@@ -77,8 +78,11 @@ class TrainConfig:
             if getattr(self, name) is not None:
                 checked[name] = positive_int(owner, name, getattr(self, name), minimum, error=UserError)
         checked["lr"] = number(owner, "lr", self.lr, above=0, error=UserError)
-        for name in ("momentum", "weight_decay"):
-            checked[name] = number(owner, name, getattr(self, name), minimum=0, error=UserError)
+        checked["momentum"] = number(owner, "momentum", self.momentum, minimum=0, below=1, error=UserError)
+        checked["weight_decay"] = number(owner, "weight_decay", self.weight_decay, minimum=0, error=UserError)
+        if checked["warmup_epochs"] >= checked["epochs"]:
+            raise UserError(f"{owner}: warmup_epochs ({checked['warmup_epochs']}) must be fewer than the epochs of "
+                            f"the run ({checked['epochs']}): the warm-up would never reach the full lr")
         for name in ("download", "augment"):
             if not isinstance(getattr(self, name), bool):
                 raise UserError(f"{owner}: {name} must be true or false, got {getattr(self, name)!r}")
@@ -94,6 +98,7 @@ class TrainConfig:
                             "and the run")
         if self.data_dir is not None and not isinstance(self.data_dir, str):
             raise UserError(f"{owner}: data_dir must be a path string or None, got {self.data_dir!r}")
+        check_data_source(self.dataset, self.data_dir, self.download)
         return dataclasses.replace(self, **checked)
 
     def to_dict(self):

@@ -8,6 +8,8 @@ import os
 
 from ..atomic import atomic_write
 
+RESULTS_FILE = "results.md"
+CURVES_FILE = "curves.png"
 TABLE_COLUMNS = ("model", "dataset", "params", "epochs", "train error (%)", "test error (%)",
                  "best test error (%)", "time")
 
@@ -87,12 +89,16 @@ def write_text(path, text):
     return path
 
 
+def write_results_file(out_dir, row, details=""):
+    """Write results.md: the results table of one run, then the details line -> its path."""
+    table = format_results_table([row])
+    return write_text(os.path.join(out_dir, RESULTS_FILE), table + ("\n\n" + details if details else "") + "\n")
+
+
 def write_results(out_dir, history, row, title, details="", plot=True):
     """Write history.csv, results.md (table + details line) and curves.png into out_dir; return their paths."""
-    paths = {"history": os.path.join(out_dir, "history.csv"), "results": os.path.join(out_dir, "results.md")}
-    write_text(paths["history"], history.to_csv())
-    table = format_results_table([row])
-    write_text(paths["results"], table + ("\n\n" + details if details else "") + "\n")
+    paths = {"history": write_text(os.path.join(out_dir, "history.csv"), history.to_csv()),
+             "results": write_results_file(out_dir, row, details)}
     if plot and len(history):
-        paths["curves"] = plot_history(history, title, os.path.join(out_dir, "curves.png"))
+        paths["curves"] = plot_history(history, title, os.path.join(out_dir, CURVES_FILE))
     return paths

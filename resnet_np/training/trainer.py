@@ -4,7 +4,8 @@ One training step (He et al. 2015, Sec. 3.4: SGD on mini-batches):
     logits = model(x); loss, dlogits = softmax_cross_entropy(logits, y)
     optimizer.zero_grad(); model.backward(dlogits); optimizer.step()
 After every epoch: evaluate on the test split in eval mode, record the epoch in the history, step the lr
-schedule, then write "last.npz" (and "best.npz" when the test error is the lowest so far) and history.csv.
+schedule, then write "last.npz", then "best.npz" (a copy of it, when the test error is the lowest so far), then
+history.csv: an order in which a kill at any instant leaves the files repairable (see run_folder.py).
 
 Resuming exactly: a checkpoint holds the weights and BatchNorm running statistics, the optimiser state
 (momentum buffers, step count), the schedule state, the data loader's (seed, epoch) - from which the loader
@@ -12,6 +13,8 @@ derives the order and augmentation of every later epoch - and the history. Nothi
 training 4 epochs straight and training 2, stopping, and resuming for 2 more give identical weights.
 """
 
+import copy
+import errno
 import math
 import os
 import sys
@@ -21,7 +24,8 @@ import numpy as np
 from tqdm import tqdm  # plain tqdm, not tqdm.auto: without ipywidgets, Jupyter's warns even when it is disabled
 
 from .. import functional as F
-from ..errors import UserError
+from ..atomic import copy_file_atomic
+from ..errors import StorageError, UserError
 from ..serialization import load_checkpoint, save_checkpoint
 from ..validation import positive_int
 from .evaluation import evaluate
@@ -50,10 +54,12 @@ class Trainer:
     meta:         JSON-ready dict stored in every checkpoint (e.g. {"config": ..., "dataset": ...})
     progress:     show a tqdm bar per epoch (loss, accuracy, images/s); None = only when stderr is a terminal
     log:          callable(str) for the one-line summary of every epoch, or None for silence
+    after_save:   callable(trainer) run after each epoch's files are written (fit writes results.md with it)
+    A write the disk refuses (full, read-only) raises StorageError saying which checkpoint is kept.
     """
 
     def __init__(self, model, optimizer, train_loader, x_test, y_test, schedule=None, epochs=10, out_dir=None,
-                 meta=None, progress=None, log=print, eval_batch_size=500):
+                 meta=None, progress=None, log=print, eval_batch_size=500, after_save=None):
         self.model = model
         self.optimizer = optimizer
         self.train_loader = train_loader
@@ -65,7 +71,9 @@ class Trainer:
         self.progress = sys.stderr.isatty() if progress is None else bool(progress)
         self.log = log
         self.eval_batch_size = eval_batch_size
+        self.after_save = after_save
         self.epoch = 0  # epochs completed
+        self.saved_epoch = None  # the epoch last.npz holds on disk, as far as this trainer knows
         self.history = History()
         self.elapsed_seconds = 0.0  # training time over all sessions of this run (resumes add up)
         if self.out_dir is not None:
@@ -168,12 +176,40 @@ class Trainer:
         return None if self.out_dir is None else os.path.join(self.out_dir, name)
 
     def _save_epoch(self, is_best):
+        """last.npz (the commit point), then best.npz as a copy of it when this epoch is the best, then history.csv.
+
+        A kill between two writes leaves the later files one epoch behind last.npz, never ahead of it
+        (run_folder.repair brings them level on resume).
+        """
         if self.out_dir is None:
             return
-        self.save_checkpoint(self.checkpoint_path(LAST_CHECKPOINT))
-        if is_best:
-            self.save_checkpoint(self.checkpoint_path(BEST_CHECKPOINT))
-        write_text(self.checkpoint_path(HISTORY_FILE), self.history.to_csv())
+        last = self.checkpoint_path(LAST_CHECKPOINT)
+        try:
+            self.save_checkpoint(last)
+            self.saved_epoch = self.epoch
+            if is_best:
+                copy_file_atomic(last, self.checkpoint_path(BEST_CHECKPOINT))
+            write_text(self.checkpoint_path(HISTORY_FILE), self.history.to_csv())
+            if self.after_save is not None:
+                self.after_save(self)
+        except OSError as error:
+            raise StorageError(self.storage_message(error)) from None
+
+    def storage_message(self, error):
+        """One line for a write the disk refused: which file and why, what is kept, what to do."""
+        last = self.checkpoint_path(LAST_CHECKPOINT)
+        what = f"cannot write {error.filename or self.out_dir} ({error.strerror or error})"
+        if self.saved_epoch:
+            kept = f"no data was lost: {last} (epoch {self.saved_epoch}) is complete"
+        else:
+            kept = "no checkpoint had been written yet"
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            size = os.path.getsize(last) if os.path.exists(last) else 0
+            need = f" (at least {2 * size / 2**20:.1f} MB)" if size else ""
+            advice = f"free disk space{need} and resume the run from {self.out_dir}"
+        else:
+            advice = f"make {self.out_dir} writable (or copy it elsewhere) and resume the run from there"
+        return f"{what}; {kept}; {advice}"
 
     def checkpoint_meta(self):
         """The JSON part of a checkpoint: progress, history, loader state and the caller's meta."""
@@ -219,4 +255,27 @@ class Trainer:
         if self.epoch != len(self.history) or self.train_loader.epoch != self.epoch:
             raise UserError(f"{path}: inconsistent checkpoint (epoch {self.epoch}, {len(self.history)} history "
                             f"records, loader at epoch {self.train_loader.epoch})")
+        missing = self._missing_optimizer_state()
+        if missing:
+            raise UserError(f"{path}: the optimizer state is incomplete ({missing} missing); resuming without it "
+                            "would not continue the run exactly")
+        self.saved_epoch = self.epoch
         return meta
+
+    def _missing_optimizer_state(self):
+        """The first per-parameter state array (e.g. 'momentum_buffer.3') the loaded optimizer lacks, or None.
+
+        After at least one step, every parameter has the state arrays a step creates (momentum buffers, Adam's
+        averages); which ones those are is found by one step of a copy of the optimizer, on zero gradients.
+        """
+        if self.optimizer.step_count == 0:
+            return None
+        probe = copy.deepcopy(self.optimizer)
+        for group in probe.param_groups:
+            for param in group["params"]:
+                param.grad[...] = 0
+        probe.step()
+        for index, (loaded, expected) in enumerate(zip(self.optimizer.state, probe.state, strict=True)):
+            for name in sorted(set(expected) - set(loaded)):
+                return f"{name}.{index}"
+        return None
