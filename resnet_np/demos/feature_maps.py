@@ -34,18 +34,32 @@ PRESETS = {
 
 
 def _train_model(chosen, seed, log):
+    import dataclasses
+
     from ..training import TrainConfig, build_dataset
 
     config = TrainConfig(model="cifar_resnet", dataset="digits", image_size=chosen["image_size"],
                          epochs=chosen["epochs"], train_samples=chosen["train_samples"], seed=seed).resolved()
     dataset = build_dataset(config)
+    initial = _initial_first_conv(dataclasses.replace(config, model_options={
+        "depth": chosen["depth"], "widths": list(chosen["widths"]), "residual": True}), dataset)
     model, history, diverged = train_one(config, dataset, chosen["depth"], chosen["widths"], True, log)
     if diverged:
         raise RuntimeError(f"feature-maps: training diverged ({diverged})")
     source = (f"cifar_resnet depth {chosen['depth']} (widths {'/'.join(map(str, chosen['widths']))}) trained "
               f"{chosen['epochs']} epoch(s) on the digits at {chosen['image_size']}x{chosen['image_size']}, "
               f"test error {100 * history[-1]['test_error']:.1f}%")
-    return model, dataset, source
+    return model, dataset, source, initial
+
+
+def _initial_first_conv(config, dataset):
+    """The first conv's weights before training: the builders are deterministic, so building the model from the
+    same config (model, options, seed) gives exactly the weights the run started from."""
+    from ..training import build_model
+
+    model = build_model(config, dataset)
+    return next(module for _, module in model.named_modules() if isinstance(module, Conv2d)).weight.data.astype(
+        np.float64)
 
 
 def _load_model(checkpoint, data_dir):
@@ -65,7 +79,15 @@ def _load_model(checkpoint, data_dir):
     if data_dir is not None:
         config = dataclasses.replace(config, data_dir=os.fspath(data_dir))
     model = load(checkpoint)
-    return model, build_dataset(config), f"{info['architecture']['name']} loaded from {checkpoint}"
+    dataset = build_dataset(config)
+    try:  # the run's initial weights, rebuilt from its recorded config and seed
+        initial = _initial_first_conv(config, dataset)
+        if initial.shape != next(module for _, module in model.named_modules()
+                                 if isinstance(module, Conv2d)).weight.data.shape:
+            initial = None
+    except (UserError, TypeError, ValueError):
+        initial = None
+    return model, dataset, f"{info['architecture']['name']} loaded from {checkpoint}", initial
 
 
 def record_stages(model, x):
@@ -106,32 +128,62 @@ def _display_image(image, dataset):
     return image[0]
 
 
-def _plot_filters(path, weights):
+def _plot_filters(path, weights, initial=None):
+    """The first conv's filters after training, and (when known) the same filters at initialisation above them,
+    on one colour scale so that their sizes compare."""
+    sets = ([("at initialisation (random)", initial)] if initial is not None else []) + [("after training", weights)]
     count, in_channels = weights.shape[:2]
     columns = min(8, count)
-    rows = math.ceil(count / columns)
-    with figure(path, rows, columns, figsize=(2.0 * columns + 2, 2.0 * rows + 1.6)) as (fig, axes):
-        limit = float(np.max(np.abs(weights))) or 1.0
+    rows_per_set = math.ceil(count / columns)
+    rows = rows_per_set * len(sets)
+    with figure(path, rows, columns, figsize=(2.0 * columns + 3, 2.1 * rows + 1.8)) as (fig, axes):
+        limit = max(float(np.max(np.abs(array))) for _, array in sets) or 1.0
         image = None
-        for index, ax in enumerate(axes.ravel()):
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            if index >= count:
-                ax.axis("off")
-                continue
-            if in_channels == 3:
-                rgb = np.transpose(weights[index], (1, 2, 0))
-                ax.imshow((rgb - rgb.min()) / (np.ptp(rgb) or 1.0))
-            else:
-                image = ax.imshow(weights[index].mean(axis=0), cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"filter {index}", fontsize=12)
+        for set_index, (when, array) in enumerate(sets):
+            for index in range(rows_per_set * columns):
+                ax = axes[set_index * rows_per_set + index // columns, index % columns]
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.grid(False)
+                if index >= count:
+                    ax.axis("off")
+                    continue
+                if in_channels == 3:
+                    rgb = np.transpose(array[index], (1, 2, 0))
+                    ax.imshow((rgb - rgb.min()) / (np.ptp(rgb) or 1.0))
+                else:
+                    image = ax.imshow(array[index].mean(axis=0), cmap="RdBu_r", vmin=-limit, vmax=limit)
+                ax.set_title(f"filter {index}", fontsize=12)
+                if index % columns == 0:
+                    ax.set_ylabel(when if index == 0 else "", fontsize=13)
         if image is not None:
             colorbar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9)
             colorbar.set_label("weight value (red +, blue -)" + (" (mean over input channels)"
                                                                  if in_channels > 1 else ""))
         kh, kw = weights.shape[2:]
-        fig.suptitle(f"First conv layer: {count} filters of {kh}x{kw} pixels, {in_channels} input channel(s)")
+        fig.suptitle(f"First conv layer: {count} filters of {kh}x{kw} pixels, {in_channels} input channel(s)"
+                     + (", before and after training" if initial is not None else ""))
+
+
+def _filter_change(weights, initial):
+    """{"relative_change": ||W - W0|| / ||W0||, "norm_ratio": ||W|| / ||W0||, "correlation": corr(W, W0)}, or None."""
+    if initial is None:
+        return None
+    return {"relative_change": float(np.linalg.norm(weights - initial) / np.linalg.norm(initial)),
+            "norm_ratio": float(np.linalg.norm(weights) / np.linalg.norm(initial)),
+            "correlation": float(np.corrcoef(weights.ravel(), initial.ravel())[0, 1])}
+
+
+def _filter_change_text(weights, initial):
+    change = _filter_change(weights, initial)
+    if change is None:
+        return " (Its initial weights are not known for this file, so only the trained filters are shown.)"
+    correlation = change["correlation"]
+    verdict = ("mostly the random start, rescaled and refined" if correlation > 0.7 else
+               "reshaped well beyond the random start" if correlation < 0.4 else "partly reshaped")
+    return (f" Compared with their random start (top rows of the figure): norm x{change['norm_ratio']:.2f}, "
+            f"correlation with the initial weights {correlation:.2f} ({verdict}); ||W - W0|| / ||W0|| = "
+            f"{change['relative_change']:.2f}.")
 
 
 def _plot_maps(path, image, stages, shown, title):
@@ -189,10 +241,10 @@ def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=No
                                        "image_index": image_index})
     folder = output_dir(NAME, out_dir)
     if checkpoint is not None:
-        model, dataset, source = _load_model(checkpoint, data_dir)
+        model, dataset, source, initial = _load_model(checkpoint, data_dir)
     else:
         log = (lambda line: print(f"  {line}", flush=True)) if verbose else None
-        model, dataset, source = _train_model(chosen, seed, log)
+        model, dataset, source, initial = _train_model(chosen, seed, log)
     model_dtype = next(param.data.dtype for _, param in model.named_parameters())
     index, picked = _pick_image(model, dataset, model_dtype, chosen["image_index"])
     x = dataset.x_test[index:index + 1].astype(model_dtype)
@@ -215,13 +267,15 @@ def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=No
                    "multiply_adds_of_one_3x3_conv"),
                   [(row["name"], row["channels"], row["height"], row["width"], row["mean"], row["std"],
                     row["fraction_zero"], row["max"], costs.get(row["name"], "")) for row in stage_rows]),
-        write_csv(os.path.join(folder, "first_conv_filters.csv"), ("filter", "in_channel", "row", "column", "weight"),
-                  [(k, c, i, j, weights[k, c, i, j]) for k, c, i, j in np.ndindex(*weights.shape)]),
+        write_csv(os.path.join(folder, "first_conv_filters.csv"),
+                  ("filter", "in_channel", "row", "column", "weight", "weight_at_init"),
+                  [(k, c, i, j, weights[k, c, i, j], "" if initial is None else initial[k, c, i, j])
+                   for k, c, i, j in np.ndindex(*weights.shape)]),
     ]
     class_name = dataset.class_names[label] if dataset.class_names else str(label)
     predicted_name = dataset.class_names[predicted] if dataset.class_names else str(predicted)
     figures = [os.path.join(folder, "first_conv_filters.png"), os.path.join(folder, "feature_maps.png")]
-    _plot_filters(figures[0], weights)
+    _plot_filters(figures[0], weights, initial)
     _plot_maps(figures[1], _display_image(x[0].astype(np.float64), dataset), stages, int(chosen["channels_shown"]),
                f"Feature maps of test image {index} (a '{class_name}', predicted '{predicted_name}' with "
                f"p = {probabilities[predicted]:.2f}); first {chosen['channels_shown']} channels of each stage")
@@ -230,7 +284,7 @@ def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=No
              f"Test image {index}{picked}: a '{class_name}', predicted '{predicted_name}' (probability "
              f"{probabilities[predicted]:.2f})" + ("." if predicted == label else " - a MISTAKE."),
              f"First conv: {weights.shape[0]} filters of {weights.shape[2]}x{weights.shape[3]} on "
-             f"{weights.shape[1]} input channel(s).",
+             f"{weights.shape[1]} input channel(s)." + _filter_change_text(weights, initial),
              "Stage outputs for this image (channels x height x width, share of zeros after ReLU):"]
     for row in stage_rows:
         lines.append(f"  {row['name']:<7} {row['channels']:>4} x {row['height']:>3} x {row['width']:<3}  "
@@ -245,7 +299,8 @@ def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=No
     reading = "\n".join(lines)
     numbers = {"source": source, "image_index": index, "label": label, "predicted": predicted,
                "probability": float(probabilities[predicted]), "stages": stage_rows,
-               "conv_multiply_adds_per_stage": costs, "first_conv_shape": list(weights.shape)}
+               "conv_multiply_adds_per_stage": costs, "first_conv_shape": list(weights.shape),
+               "first_conv_change": _filter_change(weights, initial)}
     result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
     if verbose:
         print(result)

@@ -117,7 +117,37 @@ def _reading(runs, depths, batchnorm):
         lines.append("Without BatchNorm nothing rescales the residual sum x + F(x): its variance roughly doubles "
                      "at every block, forward and backward, so the residual net's gradient explodes. This is why "
                      "ResNets pair shortcuts with BatchNorm (or a careful initialisation).")
+    lines += _weight_gradient_reading(runs, deepest, batchnorm)
     return "\n".join(lines)
+
+
+def _weight_gradient_reading(runs, deepest, batchnorm):
+    """What weight_gradients.png shows: ||dL/dW|| of every conv, and why it can differ from the block gradients."""
+    plain, residual = runs[(deepest, False)], runs[(deepest, True)]
+    level = {r: float(np.median(runs[(deepest, r)]["conv_grad_norms"])) for r in (False, True)}
+    lines = [f"weight_gradients.png shows ||dL/dW|| of every conv layer. dL/dW = sum over all positions of (the "
+             "conv's input) x (the gradient at its output), so it follows the block gradients above only where "
+             "the activations keep one size. First conv / last conv at depth "
+             f"{deepest}: plain {plain['conv_ratio']:.3g}, residual {residual['conv_ratio']:.3g}."]
+    if batchnorm:
+        lines.append("With BatchNorm every conv's input has about the same size (BN-ReLU output), so the weight "
+                     "gradients repeat the picture of the block gradients: the plain net's grow toward the input "
+                     "(its first layers would get the largest updates), the ResNet's stay within a small factor.")
+    else:
+        spread = max(orders_of_magnitude(plain["conv_ratio"]), orders_of_magnitude(residual["conv_ratio"]))
+        blocks = max(orders_of_magnitude(plain["ratio"]), orders_of_magnitude(residual["ratio"]))
+        if spread < blocks - 1:
+            lines.append(f"Without BatchNorm the weight gradients change far less from the first conv to the last "
+                         f"(within {spread:.1f} orders of magnitude) than the block gradients do (up to "
+                         f"{blocks:.1f}): no contradiction. dL/dW multiplies a conv's input by the gradient at its "
+                         "output, and without BN the two change in opposite directions along the depth: in the "
+                         "ResNet the activations grow toward the OUTPUT (variance x2 per block) as the gradients "
+                         "grow toward the INPUT; in the plain net the activations shrink toward the output as the "
+                         "gradients shrink toward the input. The product stays about the same at every layer.")
+        lines.append(f"What differs is the level: median ||dL/dW|| {level[True]:.3g} in the ResNet vs "
+                     f"{level[False]:.3g} in the plain net at depth {deepest} - without BN the deep ResNet's every "
+                     "layer would get an enormous update, the plain net's a tiny one.")
+    return lines
 
 
 def _plot(path_blocks, path_ratio, path_weights, runs, depths, batchnorm):

@@ -145,8 +145,8 @@ def _reading(runs, depth, levels_top, chance_loss):
     if plain["centre"] > 2 * residual["centre"] + 0.05:
         lines.append(f"Note the plain net also trained worse (loss {plain['centre']:.3f} vs "
                      f"{residual['centre']:.3f}): it ended in a higher, more chaotic region.")
-    lines.append(f"(Contours share the same levels in both panels; losses above {levels_top:.3g} are drawn in the "
-                 "top colour.)")
+    lines.append(f"(Both panels share one logarithmic colour scale and the same labelled contour levels; losses "
+                 f"above {levels_top:.3g} are drawn in the top colour.)")
     return "\n".join(lines)
 
 
@@ -165,21 +165,41 @@ def _plot(path_1d, path_2d, runs, depth, alphas_line, alphas, levels):
                title=f"1-D slice of the loss around the trained weights, depth {depth}")
         readable_log_axis(ax.yaxis)
         ax.legend()
-    with figure(path_2d, 1, 2, figsize=(16, 7.5), sharey=True) as (fig, axes):
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FuncFormatter
+
+    labelled = nice_log_levels(levels[0], levels[-1])
+    norm = LogNorm(vmin=levels[0], vmax=levels[-1])  # colour by log(loss): 0.004 and 1.7 look different
+    with figure(path_2d, 1, 2, figsize=(17, 7.8), sharey=True) as (fig, axes):
         for column, residual in enumerate((False, True)):
             ax = axes[0, column]
             grid = np.clip(runs[residual]["grid"], levels[0], levels[-1])
-            filled = ax.contourf(alphas, alphas, grid, levels=levels, cmap="viridis")
-            ax.contour(alphas, alphas, grid, levels=levels, colors="white", linewidths=0.6)
+            filled = ax.contourf(alphas, alphas, grid, levels=levels, norm=norm, cmap="viridis")
+            lines = ax.contour(alphas, alphas, grid, levels=labelled, colors="white", linewidths=1.0)
+            ax.clabel(lines, fmt=lambda value: f"{value:g}", fontsize=11, inline=True)
             ax.plot([0], [0], marker="*", color="red", markersize=18, linestyle="none", label="trained weights")
             ax.set(xlabel="step along direction 1",
-                   title=f"{model_label(depth, residual)} ({'shortcuts' if residual else 'no shortcuts'})")
+                   title=f"{model_label(depth, residual)} ({'shortcuts' if residual else 'no shortcuts'}): "
+                         f"loss {runs[residual]['centre']:.3g} at the star")
             ax.legend(loc="upper right")
             ax.grid(False)
         axes[0, 0].set_ylabel("step along direction 2")
-        colorbar = fig.colorbar(filled, ax=axes[0, :].tolist(), shrink=0.95, format="%.3g")
-        colorbar.set_label("training loss (cross-entropy, log-spaced levels)")
+        colorbar = fig.colorbar(filled, ax=axes[0, :].tolist(), shrink=0.95, ticks=labelled,
+                                format=FuncFormatter(lambda value, _: f"{value:g}"))
+        colorbar.minorticks_off()
+        colorbar.set_label("training loss (cross-entropy, log colour scale;\nthe same levels in both panels)")
         fig.suptitle(f"2-D slices of the training loss, depth {depth} (filter-normalised directions)")
+
+
+def nice_log_levels(low, high):
+    """Round contour levels between low and high, log-spaced: 1, 2, 5 x 10^k (1, 1.5, 2, 3, 5, 7 over less than
+    two decades, 1, 3 over five or more), about a dozen; [low, high] when no round value lies between."""
+    decades = np.log10(high / low)
+    mantissas = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0) if decades < 2 else (1.0, 2.0, 5.0) if decades < 5 else (1.0, 3.0)
+    candidates = [m * 10.0**k for k in range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
+                  for m in mantissas]
+    chosen = [value for value in candidates if low <= value <= high]
+    return chosen if len(chosen) >= 2 else [low, high]
 
 
 def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None,
@@ -232,7 +252,7 @@ def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, 
     low = min(runs[r]["grid"].min() for r in runs)
     high = max(runs[r]["grid"].max() for r in runs)
     top = min(high, 100.0)  # a loss of 100 is far beyond chance level; higher values get the top colour
-    levels = np.geomspace(max(low, 1e-4), max(top, 2 * low), 21)  # log-spaced: detail near the minimum
+    levels = np.geomspace(max(low, 1e-4), max(top, 2 * low), 31)  # log-spaced: detail near the minimum
     tables = [write_csv(os.path.join(folder, "loss_grid.csv"), ("model", "beta", "alpha", "loss"), grid_rows),
               write_csv(os.path.join(folder, "loss_line.csv"), ("model", "alpha", "loss"), line_rows)]
     figures = [os.path.join(folder, "loss_landscape_1d.png"), os.path.join(folder, "loss_landscape_2d.png")]

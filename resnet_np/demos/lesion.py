@@ -1,0 +1,227 @@
+"""Demo `lesion`: delete one block of a trained net at test time (Veit, Wilber, Belongie 2016, "Residual Networks
+Behave Like Ensembles of Relatively Shallow Networks").
+
+A ResNet and its plain twin (the same layers without the "+ x") are trained with identical settings
+(resnet_np.training, the same loop as `python -m resnet_np train`). Then, one block at a time, the block is
+deleted and the test error measured, with nothing retrained:
+
+    ResNet:  y = relu(F(x) + shortcut(x))   becomes   y = relu(shortcut(x))     (Veit et al.: keep the skip path)
+    plain:   y = relu(F(x))                 becomes   y = x
+
+A block that keeps the shape has the identity shortcut, so deleting it passes its input on unchanged (x >= 0 after
+the previous ReLU, so the ReLU does nothing). A downsampling block (the first of stages 2 and 3: stride 2, twice
+the channels) cannot simply be skipped: there both nets get the block's parameter-free option-A shortcut (take
+every second pixel, append zero channels), which is what the ResNet's own shortcut is in the paper's CIFAR nets.
+(With a projection shortcut, option B/C, the ResNet keeps its trained 1x1 conv + BN.) Downsampling blocks are
+reported apart: they are not what Veit et al.'s claim is about.
+
+Veit et al.: a ResNet behaves like an ensemble of many paths of different lengths, so removing one block removes
+only some of the paths and the error rises a little; a plain net has a single path, and breaking it sends the
+error to chance level.
+"""
+
+import os
+import time
+
+import numpy as np
+
+from ..nn.shortcuts import ZeroPadShortcut
+from ..training import TrainConfig, build_dataset
+from .common import DemoResult, figure, kind_color, model_label, output_dir, settings, write_csv
+from .degradation import train_one
+
+NAME = "lesion"
+DESCRIPTION = ("delete one block at test time from a trained ResNet and from its plain twin (Veit et al. 2016): "
+               "the ResNet loses a few points, the plain net collapses to chance")
+TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
+PRESETS = {
+    "full": {"depth": 20, "widths": (8, 16, 32), "epochs": 15, "image_size": 8, "train_samples": None,
+             "test_samples": None, **TRAINING},
+    "quick": {"depth": 14, "widths": (8, 16, 32), "epochs": 4, "image_size": 8, "train_samples": 480,
+              "test_samples": 200, **TRAINING, "batch_size": 32, "warmup_epochs": 0},
+}
+
+
+def skip_block(block, x):
+    """The block with its residual branch F deleted: relu(shortcut(x)) for a ResNet block, x for a plain one.
+
+    Where the block changes the shape and has no shortcut module to keep (a plain block), the parameter-free
+    option-A map (every stride-th pixel, zero channels appended) takes its place.
+    """
+    layers = block.branch_layers()
+    shared = x
+    for layer in layers[:block.SHARED_WITH_SHORTCUT]:  # pre-activation blocks: BN-ReLU also feeds the shortcut
+        shared = layer(shared)
+    if block.residual and block.downsample is not None:
+        out = block.downsample(shared)
+    elif block.stride == 1 and block.in_channels == block.out_channels:
+        out = shared
+    else:
+        out = ZeroPadShortcut(block.in_channels, block.out_channels, block.stride)(shared)
+    for layer in block.layers_after_add():
+        out = layer(out)
+    return out
+
+
+def is_downsampling(block):
+    return block.stride != 1 or block.in_channels != block.out_channels
+
+
+def forward_with_lesion(model, x, lesion=None):
+    """Eval-mode forward of x -> logits, with the block named `lesion` (e.g. "layer2.1") deleted (None: intact)."""
+    model.eval()
+    names = [name for name, _ in model.named_blocks()]
+    if lesion is not None and lesion not in names:
+        raise ValueError(f"no block named {lesion!r}; blocks: {', '.join(names)}")
+    for layer in model.stem_layers():
+        x = layer(x)
+    for name, block in model.named_blocks():
+        x = skip_block(block, x) if name == lesion else block(x)
+    for layer in model.head_layers():
+        x = layer(x)
+    return x
+
+
+def test_error(model, x, y, lesion=None, batch_size=500):
+    wrong = 0
+    for start in range(0, len(y), batch_size):
+        logits = forward_with_lesion(model, x[start:start + batch_size], lesion)
+        wrong += int(np.sum(np.argmax(logits, axis=1) != y[start:start + batch_size]))
+    return wrong / len(y)
+
+
+def digits_config(chosen, seed):
+    """(TrainConfig, dataset, description) for training on the digits with the chosen sizes (model options
+    are filled in per run by degradation.train_one)."""
+    config = TrainConfig(model="cifar_resnet", dataset="digits", image_size=chosen["image_size"],
+                         epochs=chosen["epochs"], train_samples=chosen["train_samples"],
+                         test_samples=chosen["test_samples"], seed=seed, schedule="cosine",
+                         **{key: chosen[key] for key in TRAINING}).resolved()
+    dataset = build_dataset(config)
+    text = (f"digits at {chosen['image_size']}x{chosen['image_size']}, {len(dataset.y_train)} training images, "
+            f"widths {'/'.join(map(str, chosen['widths']))}, {chosen['epochs']} epochs, seed {seed}")
+    return config, dataset, text
+
+
+def _reading(runs, depth, chance, settings_text):
+    lines = [f"Deleting one block at a time from two trained {depth}-layer nets ({settings_text}); test error "
+             f"with nothing retrained (chance level {100 * chance:.0f}%):"]
+    for residual in (False, True):
+        run = runs[residual]
+        increases = run["increases"]
+        worst = max(increases, key=increases.get)
+        lines.append(f"  {model_label(depth, residual):<9} intact {100 * run['intact']:5.1f}%; one block deleted: "
+                     f"median {100 * run['median_error']:5.1f}% ({100 * run['median_increase']:+.1f} points), worst "
+                     f"{100 * run['errors'][worst]:5.1f}% ({worst}), over the {len(increases)} blocks that keep "
+                     "the shape")
+    plain, resnet = runs[False], runs[True]
+    if resnet["median_increase"] < plain["median_increase"]:
+        lines.append(f"Deleting a typical block costs the ResNet {100 * resnet['median_increase']:.1f} points of "
+                     f"test error and the plain net {100 * plain['median_increase']:.1f} points"
+                     + (" - it falls to about chance level" if plain["median_error"] > 0.8 * chance else "")
+                     + ". Veit et al. 2016: through its shortcuts a ResNet holds many paths of different lengths "
+                       "and acts like an ensemble of them; deleting a block removes only the paths through it. A "
+                       "plain net has one path: break any link and every later layer gets inputs it never saw.")
+        ordered = [resnet["increases"][name] for name in resnet["increases"]]
+        half = len(ordered) // 2
+        if half and np.mean(ordered[:half]) > 2 * np.mean(ordered[-half:]) + 0.01:
+            lines.append(f"In the ResNet, deleting an early block hurts more (first half of the blocks: "
+                         f"{100 * np.mean(ordered[:half]):+.1f} points on average, last half "
+                         f"{100 * np.mean(ordered[-half:]):+.1f}): the inputs of all later blocks change.")
+    else:
+        lines.append(f"At this size the ResNet was NOT more robust ({100 * resnet['median_increase']:.1f} vs "
+                     f"{100 * plain['median_increase']:.1f} points for a typical block).")
+    if resnet["downsampling"]:
+        typical = resnet["median_error"]
+        worse = [name for name, value in resnet["downsampling"].items() if value > typical]
+        lines.append("Downsampling blocks (stride 2, twice the channels), deleted by keeping only the parameter-free "
+                     "option-A shortcut (every second pixel, zero channels appended): ResNet "
+                     + ", ".join(f"{name} {100 * value:.1f}%" for name, value in resnet["downsampling"].items())
+                     + "; plain " + ", ".join(f"{name} {100 * value:.1f}%"
+                                              for name, value in plain["downsampling"].items())
+                     + "." + (" They hurt the ResNet more than a typical block: half of the new channels are "
+                              "zero without the block's branch (Veit et al. also found downsampling blocks the "
+                              "exception)." if worse else ""))
+    return "\n".join(lines)
+
+
+def _plot(path, runs, depth, names, chance):
+    with figure(path, figsize=(14, 7)) as (fig, axes):
+        ax = axes[0, 0]
+        positions = np.arange(1, len(names) + 1)
+        for residual in (False, True):
+            run = runs[residual]
+            errors = [100 * run["errors"][name] for name in names]
+            ax.plot(positions, errors, color=kind_color(residual), marker="o" if residual else "s",
+                    linestyle="-" if residual else "--", markersize=9,
+                    label=f"{model_label(depth, residual)}, one block deleted")
+            ax.axhline(100 * run["intact"], color=kind_color(residual), linestyle=":", linewidth=2,
+                       label=f"{model_label(depth, residual)} intact ({100 * run['intact']:.1f}%)")
+        ax.axhline(100 * chance, color="gray", linestyle="-.", linewidth=1.5, label="chance level (guessing)")
+        for index, name in enumerate(names):
+            if runs[True]["is_downsampling"][name]:
+                ax.axvspan(index + 0.6, index + 1.4, color="gold", alpha=0.35, linewidth=0)
+        ax.axvspan(0, 0, color="gold", alpha=0.35, label="downsampling block\n(replaced by option-A shortcut)")
+        ax.set_xticks(positions)
+        ax.set_xticklabels(names, rotation=60, ha="right", fontsize=11)
+        ax.set(xlabel="deleted block (stage.index; from the input to the output)", ylabel="test error (%)",
+               ylim=(0, 100), xlim=(0.4, len(names) + 0.6),
+               title=f"Deleting one block at test time, depth {depth} (Veit et al. 2016)")
+        ax.legend(loc="center right", fontsize=11)
+
+
+def lesion(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None, image_size=None,
+           train_samples=None, test_samples=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
+           warmup_epochs=None):
+    """Run the demo; returns a DemoResult (numbers["resnet32"]["errors"]["layer1.2"], ...; errors as fractions)."""
+    start = time.perf_counter()
+    chosen = settings(quick, PRESETS, {
+        "depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size,
+        "train_samples": train_samples, "test_samples": test_samples, "batch_size": batch_size, "lr": lr,
+        "momentum": momentum, "weight_decay": weight_decay, "warmup_epochs": warmup_epochs})
+    depth = int(chosen["depth"])
+    folder = output_dir(NAME, out_dir)
+    config, dataset, settings_text = digits_config(chosen, seed)
+    if verbose:
+        print(f"Training plain{depth} and resnet{depth} on the {settings_text}", flush=True)
+    runs, rows, chance = {}, [], None
+    for residual in (False, True):
+        label = model_label(depth, residual)
+        log = (lambda line, label=label: print(f"  {label:<9} {line}", flush=True)) if verbose else None
+        model, history, diverged = train_one(config, dataset, depth, chosen["widths"], residual, log)
+        chance = 1 - 1 / dataset.num_classes
+        x = dataset.x_test.astype(model.dtype)
+        y = dataset.y_test
+        intact = test_error(model, x, y)
+        names = [name for name, _ in model.named_blocks()]
+        blocks = dict(model.named_blocks())
+        errors = {name: test_error(model, x, y, name) for name in names}
+        down = {name: is_downsampling(blocks[name]) for name in names}
+        increases = {name: errors[name] - intact for name in names if not down[name]}
+        runs[residual] = {
+            "intact": intact, "errors": errors, "is_downsampling": down, "increases": increases,
+            "median_increase": float(np.median(list(increases.values()))),
+            "median_error": float(np.median([errors[name] for name in increases])),
+            "downsampling": {name: errors[name] for name in names if down[name]},
+            "final_train_error": history[-1]["train_error"] if history else None, "diverged": diverged}
+        rows += [(label, depth, residual, index, name, down[name], intact, errors[name], errors[name] - intact)
+                 for index, name in enumerate(names, start=1)]
+        if verbose:
+            print(f"  {label}: intact {100 * intact:.1f}%, median with one block deleted "
+                  f"{100 * runs[residual]['median_error']:.1f}%", flush=True)
+
+    tables = [write_csv(os.path.join(folder, "lesion.csv"),
+                        ("model", "depth", "residual", "block_index", "deleted_block", "downsampling",
+                         "intact_test_error", "test_error", "increase"), rows)]
+    figures = [os.path.join(folder, "lesion.png")]
+    _plot(figures[0], runs, depth, names, chance)
+    numbers = {"depth": depth, "chance_error": chance, "blocks": names}
+    for residual, run in runs.items():
+        numbers[model_label(depth, residual)] = {key: run[key] for key in (
+            "intact", "errors", "increases", "median_increase", "median_error", "downsampling",
+            "final_train_error", "diverged")}
+    reading = _reading(runs, depth, chance, settings_text)
+    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    if verbose:
+        print(result)
+    return result

@@ -1,0 +1,327 @@
+"""Demo `training-dynamics`: per-layer statistics over the first few hundred SGD steps, plain vs ResNet.
+
+A deep narrow plain net and its residual twin (56 layers by default) are trained step by step with the library's
+builders and Trainer.train_step (the same step as `python -m resnet_np train`: forward, cross-entropy, backward,
+SGD with momentum 0.9 and weight decay 1e-4), at the paper's constant learning rate 0.1, on the digits. Every
+`record_every` steps, hooks record, for every block:
+    activation   std of the block's output (train mode, the batch's BatchNorm statistics)
+    gradient     ||dL/d(block output)||, the quantity of the gradient-flow demo
+and for every conv layer the update:data ratio (Karpathy, CS231n "babysitting the learning process"):
+    ||lr * dL/dW|| / ||W||       (~1e-3 is the usual healthy value; 1e-1 means the layer is rewritten every step)
+The ratio of the step the optimiser really took, ||W_after - W_before|| / ||W_before|| (momentum and weight
+decay included), is written to the CSV too.
+
+What to look for: where the two nets' curves part. With BatchNorm the deep plain net's gradient grows toward the
+input (see gradient-flow), so at the first steps its early layers take steps larger than their own weights; that
+inflates those weights, and since BatchNorm makes the output blind to a layer's scale, every later step is tiny
+relative to them: the early layers freeze (ratio << 1e-3) while the last ones still learn. The ResNet's ratios
+stay in a narrow band around 1e-3 at every depth.
+"""
+
+import dataclasses
+import os
+import time
+
+import numpy as np
+
+from ..nn import Conv2d
+from ..training import Trainer, build_model, build_optimizer, build_train_loader
+from .common import DemoResult, figure, kind_color, model_label, output_dir, readable_log_axis, settings, write_csv
+from .lesion import digits_config
+
+NAME = "training-dynamics"
+DESCRIPTION = ("per-layer activation std, gradient norm and update:data ratio |lr*grad|/|W| over the first few "
+               "hundred SGD steps, deep plain vs ResNet")
+PRESETS = {
+    "full": {"depth": 56, "widths": (8, 16, 32), "steps": 300, "record_every": 5, "image_size": 8,
+             "train_samples": None, "batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4,
+             "window": 20},
+    "quick": {"depth": 56, "widths": (4, 8, 16), "steps": 12, "record_every": 1, "image_size": 8,
+              "train_samples": 512, "batch_size": 32, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4,
+              "window": 4},
+}
+HEALTHY = 1e-3
+
+
+class RecordingTrainer(Trainer):
+    """A Trainer whose train_step also records per-layer statistics on every `record_every`-th step."""
+
+    def __init__(self, *args, record_every=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_every = record_every
+        self.steps_done = 0
+        self.records = []  # one dict per recorded step
+        self.losses = []  # every step's training loss
+        self.blocks = self.model.named_blocks()
+        self.convs = [(name, module) for name, module in self.model.named_modules() if isinstance(module, Conv2d)]
+        self._current = None
+        self._handles = []
+        for name, block in self.blocks:
+            self._handles.append(block.register_forward_hook(
+                lambda _, out, name=name: self._note("activation", name, out)))
+            self._handles.append(block.register_backward_hook(
+                lambda _, grad, name=name: self._note("gradient", name, grad)))
+
+    def remove_hooks(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def _note(self, kind, name, array):
+        if self._current is not None:
+            values = array.astype(np.float64)
+            self._current[kind][name] = float(np.std(values) if kind == "activation" else np.linalg.norm(values))
+
+    def train_step(self, x, y):
+        recording = self.steps_done % self.record_every == 0
+        if recording:
+            self._current = {"step": self.steps_done + 1, "activation": {}, "gradient": {}}
+            before = {name: module.weight.data.astype(np.float64) for name, module in self.convs}
+        loss, correct = super().train_step(x, y)
+        self.steps_done += 1
+        self.losses.append(loss)
+        if recording:
+            record, self._current = self._current, None
+            lr = self.lr
+            record["update_ratio"], record["step_ratio"], record["weight_norm"] = {}, {}, {}
+            for name, module in self.convs:
+                norm = float(np.linalg.norm(before[name]))
+                record["update_ratio"][name] = lr * float(np.linalg.norm(module.weight.grad)) / norm
+                record["step_ratio"][name] = float(np.linalg.norm(module.weight.data - before[name])) / norm
+                record["weight_norm"][name] = norm
+            record["loss"] = loss
+            self.records.append(record)
+        return loss, correct
+
+
+def train_and_record(config, dataset, chosen, residual):
+    """Train chosen["steps"] steps -> RecordingTrainer (records, losses); the epoch loop is the Trainer's."""
+    options = {"depth": int(chosen["depth"]), "widths": list(chosen["widths"]), "residual": residual}
+    config = dataclasses.replace(config, model_options=options)
+    model = build_model(config, dataset)
+    optimizer = build_optimizer(config, model)
+    loader = build_train_loader(config, dataset)
+    trainer = RecordingTrainer(model, optimizer, loader, dataset.x_test, dataset.y_test, schedule=None,
+                               epochs=1, out_dir=None, progress=False, log=None,
+                               record_every=int(chosen["record_every"]))
+    model.train()
+    while trainer.steps_done < chosen["steps"]:
+        for x, y in loader:  # one pass = one epoch of the loader (its own shuffling by seed and epoch)
+            if trainer.steps_done >= chosen["steps"]:
+                break
+            trainer.train_step(x, y)
+    trainer.remove_hooks()
+    return trainer
+
+
+def _window_mean(records, kind, names, window):
+    """Geometric mean over the last `window` recorded steps of each layer's statistic."""
+    return np.exp(np.mean([[np.log(max(record[kind][name], 1e-30)) for name in names]
+                           for record in records[-window:]], axis=0))
+
+
+def _at_step_one(records, kind, names):
+    return np.array([records[0][kind][name] for name in names])
+
+
+def _summary(trainer, window):
+    records = trainer.records
+    blocks = [name for name, _ in trainer.blocks]
+    convs = [name for name, _ in trainer.convs]
+    first_gradient = _at_step_one(records, "gradient", blocks)
+    late_gradient = _window_mean(records, "gradient", blocks, window)
+    first_ratio = _at_step_one(records, "update_ratio", convs)
+    late_ratio = _window_mean(records, "update_ratio", convs, window)
+    growth = np.array([records[-1]["weight_norm"][name] / records[0]["weight_norm"][name] for name in convs])
+    all_ratios = np.array([[record["update_ratio"][name] for name in convs] for record in records])
+    return {
+        "step1_gradient_first_over_last": float(first_gradient[0] / first_gradient[-1]),
+        "late_gradient_first_over_last": float(late_gradient[0] / late_gradient[-1]),
+        "step1_ratio_first_conv": float(first_ratio[0]), "step1_ratio_last_conv": float(first_ratio[-1]),
+        "step1_ratio_max": float(first_ratio.max()),
+        "late_ratio_first_conv": float(late_ratio[0]), "late_ratio_last_conv": float(late_ratio[-1]),
+        "late_ratio_min": float(late_ratio.min()),
+        "late_ratio_spread": float(late_ratio.max() / late_ratio.min()),
+        "weight_growth_first_conv": float(growth[0]), "weight_growth_max": float(growth.max()),
+        "median_ratio": float(np.median(all_ratios)),
+        "share_above_1e-2": float(np.mean(all_ratios > 1e-2)),
+        "share_below_1e-5": float(np.mean(all_ratios < 1e-5)),
+        "first_loss": float(np.mean(trainer.losses[:window])), "last_loss": float(np.mean(trainer.losses[-window:])),
+    }
+
+
+def _reading(summaries, depth, chosen, window):
+    lines = [f"{chosen['steps']} SGD steps (lr {chosen['lr']:g}, momentum {chosen['momentum']:g}, batch "
+             f"{chosen['batch_size']}) of two {depth}-layer nets on the digits, statistics every "
+             f"{chosen['record_every']} step(s); 'late' = geometric mean over the last {window} recorded steps. "
+             "Update:data ratio = ||lr * dL/dW|| / ||W|| of a conv layer:"]
+    for residual in (False, True):
+        s = summaries[residual]
+        lines.append(f"  {model_label(depth, residual):<9} loss {s['first_loss']:.2f} -> {s['last_loss']:.2f}; "
+                     f"ratio at step 1: first conv {s['step1_ratio_first_conv']:.2g}, last conv "
+                     f"{s['step1_ratio_last_conv']:.2g}; late: first conv {s['late_ratio_first_conv']:.2g}, last "
+                     f"conv {s['late_ratio_last_conv']:.2g}, max/min over layers {s['late_ratio_spread']:.3g}; "
+                     f"first conv's |W| grew x{s['weight_growth_first_conv']:.3g}")
+    plain, resnet = summaries[False], summaries[True]
+    if plain["step1_ratio_first_conv"] > 10 * resnet["step1_ratio_first_conv"]:
+        lines.append(f"Step 1: with BatchNorm the plain net's gradient grows toward the input (first/last block "
+                     f"{plain['step1_gradient_first_over_last']:.3g}, ResNet "
+                     f"{resnet['step1_gradient_first_over_last']:.3g}), so its first layers take steps of "
+                     f"{plain['step1_ratio_first_conv']:.2g} times their own size (ResNet: "
+                     f"{resnet['step1_ratio_first_conv']:.2g}) - far beyond the healthy ~1e-3.")
+    if plain["late_ratio_spread"] > 10 * resnet["late_ratio_spread"]:
+        frozen = plain["late_ratio_first_conv"] < 0.1 * plain["late_ratio_last_conv"]
+        lines.append(f"Where they differ most: the update:data ratio across layers later on. The plain net's spans a "
+                     f"factor {plain['late_ratio_spread']:.3g} from layer to layer, the ResNet's only "
+                     f"{resnet['late_ratio_spread']:.3g}."
+                     + (f" The plain net's first layers are now nearly FROZEN (ratio "
+                        f"{plain['late_ratio_first_conv']:.2g}): the huge early steps inflated their weights "
+                        f"(x{plain['weight_growth_first_conv']:.3g}), BatchNorm makes the output blind to that "
+                        "scale, and a large |W| shrinks every later relative step - one learning rate cannot suit "
+                        "all its layers." if frozen else ""))
+    elif plain["late_ratio_spread"] > 2 * resnet["late_ratio_spread"]:
+        lines.append(f"Later the plain net's ratios span a factor {plain['late_ratio_spread']:.3g} across layers, "
+                     f"the ResNet's {resnet['late_ratio_spread']:.3g}.")
+    else:
+        lines.append(f"Later the spread of the ratio across layers is similar (plain {plain['late_ratio_spread']:.3g}, "
+                     f"ResNet {resnet['late_ratio_spread']:.3g}).")
+    for residual in (False, True):
+        s = summaries[residual]
+        where = ("around the healthy 1e-3" if 3e-4 <= s["median_ratio"] <= 3e-3 else
+                 "ABOVE the healthy ~1e-3" if s["median_ratio"] > 3e-3 else "BELOW the healthy ~1e-3")
+        lines.append(f"{model_label(depth, residual)}: median update:data ratio over all layers and steps "
+                     f"{s['median_ratio']:.2g}, {where}; {100 * s['share_above_1e-2']:.0f}% of layer-steps above "
+                     f"1e-2, {100 * s['share_below_1e-5']:.0f}% below 1e-5.")
+    if resnet["last_loss"] < plain["last_loss"]:
+        lines.append(f"The result: after {chosen['steps']} steps the ResNet's loss is {resnet['last_loss']:.2f}, the "
+                     f"plain net's {plain['last_loss']:.2f} (chance level ln 10 = 2.30).")
+    return "\n".join(lines)
+
+
+def _plot_profiles(path, trainers, depth, window):
+    with figure(path, 1, 3, figsize=(21, 7.5)) as (fig, axes):
+        for residual, trainer in trainers.items():
+            blocks = [name for name, _ in trainer.blocks]
+            convs = [name for name, _ in trainer.convs]
+            color = kind_color(residual)
+            label = model_label(depth, residual)
+            for late, line_style, width in ((False, ":", 2.0), (True, "-" if residual else "--", 3.0)):
+                when = f"last {window} recorded steps" if late else "step 1"
+                for ax, kind, names in ((axes[0, 0], "activation", blocks), (axes[0, 1], "gradient", blocks),
+                                        (axes[0, 2], "update_ratio", convs)):
+                    values = (_window_mean(trainer.records, kind, names, window) if late
+                              else _at_step_one(trainer.records, kind, names))
+                    if kind == "gradient":
+                        values = values / values[-1]
+                    ax.plot(np.arange(1, len(names) + 1), values, color=color, linestyle=line_style,
+                            linewidth=width, label=f"{label}, {when}")
+        axes[0, 2].axhline(HEALTHY, color="green", linewidth=2, label="1e-3 (rule of thumb)")
+        axes[0, 0].set(xlabel="block (1 = next to the input)", ylabel="std of the block output",
+                       title="activations (forward)", yscale="log")
+        axes[0, 1].set(xlabel="block (1 = next to the input)",
+                       ylabel="||dL/d(block output)||\nrelative to the last block", title="gradients (backward)",
+                       yscale="log")
+        axes[0, 2].set(xlabel="conv layer (1 = first conv)", ylabel="update:data ratio ||lr * dL/dW|| / ||W||",
+                       title="update:data ratio", yscale="log")
+        readable_log_axis(axes[0, 0].yaxis)
+        for ax in axes[0]:
+            ax.legend(fontsize=11)
+        fig.suptitle(f"Per-layer statistics at the first step and later, {depth} layers "
+                     f"(later: geometric mean over the last {window} recorded steps)")
+
+
+def _plot_heatmaps(path, trainers, depth):
+    from matplotlib.colors import LogNorm
+
+    grids = {}
+    for residual, trainer in trainers.items():
+        convs = [name for name, _ in trainer.convs]
+        grids[residual] = np.array([[record["update_ratio"][name] for record in trainer.records] for name in convs])
+    low = max(min(float(grid.min()) for grid in grids.values()), 1e-7)
+    high = max(float(grid.max()) for grid in grids.values())
+    norm = LogNorm(vmin=min(low, HEALTHY / 10), vmax=max(high, HEALTHY * 10))
+    with figure(path, 1, 2, figsize=(18, 7.5), sharey=True) as (fig, axes):
+        for column, residual in enumerate((False, True)):
+            trainer = trainers[residual]
+            steps = [record["step"] for record in trainer.records]
+            ax = axes[0, column]
+            image = ax.pcolormesh(steps, np.arange(1, grids[residual].shape[0] + 1), grids[residual], norm=norm,
+                                  cmap="magma", shading="nearest")
+            ax.set(xlabel="training step", title=f"{model_label(depth, residual)} "
+                                                 f"({'shortcuts' if residual else 'no shortcuts'})")
+            ax.grid(False)
+        axes[0, 0].set_ylabel("conv layer (1 = first conv, next to the input)")
+        colorbar = fig.colorbar(image, ax=axes[0, :].tolist(), shrink=0.95)
+        colorbar.set_label("update:data ratio ||lr * dL/dW|| / ||W|| (log scale)")
+        colorbar.ax.axhline(HEALTHY, color="cyan", linewidth=3)
+        fig.suptitle("Update:data ratio of every conv layer at every recorded step (cyan mark: 1e-3)")
+
+
+def _plot_losses(path, trainers, depth):
+    with figure(path, figsize=(11, 6)) as (fig, axes):
+        ax = axes[0, 0]
+        for residual, trainer in trainers.items():
+            ax.plot(np.arange(1, len(trainer.losses) + 1), trainer.losses, color=kind_color(residual),
+                    linewidth=1.5, linestyle="-" if residual else "--", label=model_label(depth, residual))
+        ax.axhline(np.log(10), color="gray", linestyle=":", linewidth=2, label="chance level (ln 10 = 2.30)")
+        ax.set(xlabel="training step", ylabel="training loss of the batch\n(cross-entropy)",
+               title=f"Training loss over the first {len(trainer.losses)} steps")
+        ax.legend()
+
+
+def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, steps=None,
+                      record_every=None, image_size=None, train_samples=None, batch_size=None, lr=None,
+                      momentum=None, weight_decay=None, window=None):
+    """Run the demo; returns a DemoResult (numbers["plain56"]["late_ratio_spread"], ...).
+
+    The CSV layer_statistics.csv holds every layer's statistics at every recorded step.
+    """
+    start = time.perf_counter()
+    chosen = settings(quick, PRESETS, {
+        "depth": depth, "widths": widths, "steps": steps, "record_every": record_every, "image_size": image_size,
+        "train_samples": train_samples, "batch_size": batch_size, "lr": lr, "momentum": momentum,
+        "weight_decay": weight_decay, "window": window})
+    depth = int(chosen["depth"])
+    folder = output_dir(NAME, out_dir)
+    config, dataset, text = digits_config({**chosen, "epochs": 1, "test_samples": 1, "warmup_epochs": 0}, seed)
+    config = dataclasses.replace(config, schedule="constant")
+    if verbose:
+        print(f"Training plain{depth} and resnet{depth} for {chosen['steps']} steps on the digits", flush=True)
+    trainers, rows, summaries = {}, [], {}
+    window = max(1, min(int(chosen["window"]), -(-int(chosen["steps"]) // int(chosen["record_every"])) // 2))
+    for residual in (False, True):
+        label = model_label(depth, residual)
+        trainer = train_and_record(config, dataset, chosen, residual)
+        trainers[residual] = trainer
+        summaries[residual] = _summary(trainer, window)
+        for record in trainer.records:
+            for index, (name, _) in enumerate(trainer.blocks, start=1):
+                rows.append((label, residual, record["step"], "block", index, name, record["activation"][name],
+                             record["gradient"][name], "", "", ""))
+            for index, (name, _) in enumerate(trainer.convs, start=1):
+                rows.append((label, residual, record["step"], "conv", index, name, "", "",
+                             record["update_ratio"][name], record["step_ratio"][name], record["weight_norm"][name]))
+        if verbose:
+            print(f"  {label}: loss {summaries[residual]['first_loss']:.2f} -> {summaries[residual]['last_loss']:.2f}",
+                  flush=True)
+    tables = [
+        write_csv(os.path.join(folder, "layer_statistics.csv"),
+                  ("model", "residual", "step", "layer_kind", "layer_index", "layer", "activation_std",
+                   "grad_norm", "lr_grad_over_weight", "actual_step_over_weight", "weight_norm"), rows),
+        write_csv(os.path.join(folder, "losses.csv"), ("model", "step", "loss"),
+                  [(model_label(depth, r), step, loss) for r, t in trainers.items()
+                   for step, loss in enumerate(t.losses, start=1)]),
+    ]
+    figures = [os.path.join(folder, name) for name in ("layer_profiles.png", "update_ratio.png", "loss.png")]
+    _plot_profiles(figures[0], trainers, depth, window)
+    _plot_heatmaps(figures[1], trainers, depth)
+    _plot_losses(figures[2], trainers, depth)
+    chosen = {**chosen, "window": window}
+    numbers = {"depth": depth, "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
+    for residual in (False, True):
+        numbers[model_label(depth, residual)] = summaries[residual]
+    reading = _reading(summaries, depth, chosen, window)
+    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    if verbose:
+        print(result)
+    return result
