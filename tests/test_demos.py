@@ -1,8 +1,8 @@
 """The lecture demos: each runs in quick mode, writes non-empty PNGs and CSVs, and its robust numbers hold.
 
 Only claims that hold for any seed at quick size are asserted (a deep plain net's gradient explodes with BN,
-activation variance doubles per block without BN, ...); effects that need a full-size run (degradation of the
-deeper plain net in training) are not.
+activation variance doubles per block without BN, ...); the degradation demo asserts its plain half on three seeds
+at quick size, and both halves of the paper's Figure 6 at lecture size in a test marked slow (`pytest -m slow`).
 """
 
 import csv
@@ -68,6 +68,9 @@ def test_gradient_flow_without_batchnorm_the_resnet_explodes(tmp_path):
     assert result.numbers["batchnorm"] is False
     assert ratio["resnet56"] > 1e2 and ratio["resnet56"] > 1e2 * ratio["plain56"]
     assert "WITHOUT BatchNorm" in result.reading
+    # weight_gradients.png is explained: ResNet weight gradients stay far flatter than its block gradients.
+    assert "weight_gradients.png" in result.reading
+    assert orders_of_magnitude(result.numbers["conv_ratio"]["resnet56"]) < orders_of_magnitude(ratio["resnet56"]) - 1
 
 
 def test_gradient_flow_measures_the_gradient_at_the_block_outputs():
@@ -207,6 +210,11 @@ def test_feature_maps_trains_a_small_model_and_shows_every_stage(tmp_path):
     costs = list(result.numbers["conv_multiply_adds_per_stage"].values())
     assert costs == [costs[0]] * 3  # halving the map and doubling the channels keeps the cost per layer
     assert len(tables["first_conv_filters.csv"]) == 4 * 1 * 3 * 3
+    # The filters before training are the run's initial weights (rebuilt from its config), shown beside the trained.
+    rows = tables["first_conv_filters.csv"]
+    assert all(row["weight_at_init"] != "" for row in rows)
+    assert any(row["weight_at_init"] != row["weight"] for row in rows)
+    assert 0 < result.numbers["first_conv_change"]["norm_ratio"] < 10
 
 
 def test_feature_maps_from_a_checkpoint_and_a_file_without_its_dataset(tmp_path):
@@ -225,17 +233,97 @@ def test_feature_maps_from_a_checkpoint_and_a_file_without_its_dataset(tmp_path)
         demos.feature_maps(checkpoint=tmp_path / "bare.npz", out_dir=tmp_path / "out", verbose=False)
 
 
-def test_degradation_trains_four_nets_with_identical_settings(tmp_path):
-    result = demos.degradation(quick=True, out_dir=tmp_path, verbose=False, epochs=2)
+def test_degradation_quick_shows_the_plain_half_on_three_seeds(tmp_path):
+    """Quick size (depths 8 and 20), seeds 0, 1, 2: the deeper plain net ends with the higher training error in
+    every seed, and the ResNet of the deeper depth far below the plain one. (Measured over seeds 0-4: plain20
+    16.8-20.1 points above plain8, resnet20 25-46 points below plain20.)"""
+    result = demos.degradation(quick=True, out_dir=tmp_path, verbose=False, seeds=3)
     tables = check_files(result)
-    curves = result.numbers["curves"]
+    numbers = result.numbers
+    assert numbers["seeds"] == [0, 1, 2]
+    curves = numbers["curves"]
     assert set(curves) == {"plain8", "plain20", "resnet8", "resnet20"}
-    for records in curves.values():
-        assert [record["epoch"] for record in records] == [1, 2]
-        assert all(math.isfinite(record[key]) and 0 <= record[key] <= 1 for record in records
-                   for key in ("train_error", "test_error"))
-    assert len(tables["history.csv"]) == 4 * 2
-    assert ("DEGRADATION SHOWED" in result.reading) == (result.numbers["plain_deeper_minus_shallow_points"][0] > 1)
+    for per_seed in curves.values():
+        assert len(per_seed) == 3
+        for records in per_seed:
+            assert [record["epoch"] for record in records] == [1, 2, 3]
+            assert all(math.isfinite(record[key]) and 0 <= record[key] <= 1 for record in records
+                       for key in ("train_error", "test_error"))
+    assert len(tables["history.csv"]) == 4 * 3 * 3 and len(tables["final.csv"]) == 4 * 3
+    final = numbers["final"]
+    assert final["plain20"]["train_error"] == pytest.approx(np.mean(final["plain20"]["train_error_per_seed"]))
+    plain, deep = numbers["comparisons"]["plain"], numbers["comparisons"]["deep"]
+    assert plain["train_order"] == "above" and min(plain["train_per_seed"]) > 5
+    assert deep["train_order"] == "below" and max(deep["train_per_seed"]) < -10
+    assert "DEGRADATION SHOWED in every seed" in result.reading
+
+
+def _lecture_claims(numbers):
+    """The paper's Figure 6, both halves, in every seed (differences in percentage points of training error)."""
+    final, comparisons = numbers["final"], numbers["comparisons"]
+    plain, resnet, deep = comparisons["plain"], comparisons["resnet"], comparisons["deep"]
+    assert not any(message for messages in numbers["diverged"].values() for message in messages)
+    # the deeper plain net ends clearly worse than the shallower one, in every seed
+    assert plain["train_order"] == "above" and min(plain["train_per_seed"]) > 10
+    # the deeper ResNet ends at least as good as the shallower one (within a point, every seed) ...
+    assert max(resnet["train_per_seed"]) <= 1.0
+    # ... and far better than the deeper plain net
+    assert deep["train_order"] == "below" and max(deep["train_per_seed"]) < -20
+    assert final["resnet56"]["train_error_max"] < final["plain20"]["train_error_min"] + 0.01
+
+
+@pytest.mark.slow
+def test_degradation_lecture_size_shows_both_halves_of_figure_6(tmp_path, request):
+    """The lecture size (the default), 3 seeds: run with `pytest -m slow` (minutes; pyproject's addopts leave it out
+    of the default run)."""
+    result = demos.degradation(out_dir=tmp_path, verbose=False)
+    check_files(result)
+    assert result.numbers["depths"] == [20, 56] and result.numbers["seeds"] == [0, 1, 2]
+    _lecture_claims(result.numbers)
+    assert "DEGRADATION SHOWED in every seed" in result.reading and "ResNet trained WORSE" not in result.reading
+
+
+def _fake_final(values):
+    """A `final` record for the reading from {label: [train error per seed]} (test errors = train errors)."""
+    from resnet_np.demos.degradation import KEYS
+
+    final = {}
+    for label, per_seed in values.items():
+        final[label] = {}
+        for key in KEYS:
+            final[label][f"{key}_per_seed"] = list(per_seed)
+            final[label][key] = float(np.mean(per_seed))
+            final[label][f"{key}_min"], final[label][f"{key}_max"] = min(per_seed), max(per_seed)
+    return final
+
+
+def test_degradation_reading_calls_no_difference_within_the_seed_spread_a_win():
+    from resnet_np.demos.degradation import _reading, compare, ordering
+
+    assert ordering([0.1, 0.2], [0.3, 0.4]) == "below" and ordering([0.3, 0.4], [0.1, 0.2]) == "above"
+    assert ordering([0.1, 0.3], [0.2, 0.4]) == "overlap"
+    labels = ["plain20", "plain56", "resnet20", "resnet56"]
+
+    def reading(values):
+        final = _fake_final(values)
+        comparisons = {"plain": compare(final, "plain20", "plain56"), "resnet": compare(final, "resnet20", "resnet56"),
+                       "deep": compare(final, "plain56", "resnet56")}
+        return _reading(final, comparisons, (20, 56), labels, "4 nets", [0, 1, 2])
+
+    # resnet56 lower on average (by 0.5 points) but the ranges overlap: no win
+    text = reading({"plain20": [0.02, 0.03, 0.04], "plain56": [0.6, 0.7, 0.8], "resnet20": [0.01, 0.02, 0.03],
+                    "resnet56": [0.0, 0.015, 0.03]})
+    assert "DEGRADATION SHOWED in every seed" in text
+    assert "as well as the shallower one" in text and "neither wins" in text and "BETTER" not in text
+    assert "no winner" in text
+    # every seed of resnet56 below every seed of resnet20: a win
+    text = reading({"plain20": [0.02, 0.03, 0.04], "plain56": [0.6, 0.7, 0.8], "resnet20": [0.10, 0.11, 0.12],
+                    "resnet56": [0.01, 0.02, 0.03]})
+    assert "trained BETTER in every seed" in text
+    # plain ranges overlap: degradation not claimed
+    text = reading({"plain20": [0.02, 0.3, 0.04], "plain56": [0.2, 0.1, 0.25], "resnet20": [0.01, 0.02, 0.03],
+                    "resnet56": [0.02, 0.03, 0.04]})
+    assert "did NOT show clearly" in text and "DEGRADATION SHOWED" not in text
 
 
 def test_degradation_on_a_cifar10_folder(tmp_path):
@@ -250,7 +338,7 @@ def test_degradation_on_a_cifar10_folder(tmp_path):
     (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"c%d" % k for k in range(10)]},
                                                        protocol=4))
     result = demos.degradation(quick=True, out_dir=tmp_path / "out", verbose=False, data_dir=tmp_path, epochs=1,
-                               depths=(8, 14))
+                               depths=(8, 14), seeds=1, train_samples=60, test_samples=12)
     check_files(result)
     assert "CIFAR-10 (60 training images)" in result.reading
     assert set(result.numbers["final"]) == {"plain8", "plain14", "resnet8", "resnet14"}
@@ -262,8 +350,9 @@ def test_degradation_on_a_cifar10_folder(tmp_path):
 def test_demo_list_describes_every_demo(capsys):
     assert main(["demo", "--list"]) == 0
     out = capsys.readouterr().out
-    assert list(demos.DEMOS) == ["gradient-flow", "degradation", "bn-variance", "shattered-gradients",
-                                 "loss-landscape", "bottleneck-cost", "feature-maps"]
+    assert list(demos.DEMOS) == ["gradient-flow", "training-dynamics", "degradation", "layer-responses", "lesion",
+                                 "bn-variance", "shattered-gradients", "loss-landscape", "bottleneck-cost",
+                                 "feature-maps"]
     for name in demos.DEMOS:
         assert f"\n  {name} " in out
 

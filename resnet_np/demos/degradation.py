@@ -1,20 +1,31 @@
-"""Demo `degradation`: the paper's Figure 1 / Figure 6 - a deeper plain net trains WORSE, a deeper ResNet better.
+"""Demo `degradation`: the paper's Figure 1 / Figure 6 - a deeper plain net trains WORSE, a deeper ResNet does not.
 
 Four nets - plain and residual, shallow and deep (20 and 56 layers by default) - are trained with identical
-settings: the same data, the same order of mini-batches, the same initialisation seed, SGD with momentum, a short
-warm-up and a cosine schedule. Training uses resnet_np.training.Trainer (the same loop as `python -m resnet_np
-train`); the training error is the running error during each epoch, the test error a full pass in eval mode after
-it, as in the paper's curves.
+settings: the same data, the same order of mini-batches, the same initialisation seed, SGD with momentum, a
+warm-up and a cosine schedule. The whole experiment is repeated for several seeds (each seed draws its own data,
+initial weights and batch order), and the figure and the reading give the mean and the range over the seeds:
+small nets trained briefly are noisy, and one seed cannot tell an effect from luck. Training uses
+resnet_np.training.Trainer (the same loop as `python -m resnet_np train`); the training error is the running error
+during each epoch, the test error a full pass in eval mode after it, as in the paper's curves.
+
+A difference between two nets is called a difference only when their ranges over the seeds do not overlap
+(every seed of one below every seed of the other); otherwise the reading says it is within the spread.
 
 Data: CIFAR-10 when data_dir is given (a subset, to fit a lecture's time budget); otherwise the built-in synthetic
-task (resnet_np.data.synthetic) at a difficulty where a 20-layer net needs several epochs, on narrow nets
-(widths 8/16/32) so that a 56-layer net trains in a couple of minutes on two CPU cores. The reading states what
-the run showed, including when the effect did not show at that size.
+task (resnet_np.data.synthetic) at difficulty 0.5 with 8x8 images, on narrow nets (widths 8/16/32), so that the
+4 x 3 runs of the lecture size take minutes on a laptop's CPU. The size was chosen by measuring several seeds:
+at it plain56 ends far above plain20 in training error in every seed, while resnet56 fits the training set as
+well as resnet20 (both near 0%), far below plain56. At 16x16 and difficulty 0.7 (the earlier preset) resnet56
+ended 3 to 20 points above resnet20 after 12 epochs, depending on the seed. The paper's CIFAR settings are kept:
+shortcut option A (identity with zero-padding), no zero-initialised BN gammas, and a warm-up at a tenth of the
+learning rate as the paper used for ResNet-110 (here the first epoch at lr 0.01, then 0.1 with a cosine decay).
 """
 
 import dataclasses
 import os
 import time
+
+import numpy as np
 
 from ..training import (
     TrainConfig,
@@ -29,23 +40,26 @@ from ..training import (
 from .common import DemoResult, figure, kind_color, model_label, output_dir, settings, write_csv
 
 NAME = "degradation"
-DESCRIPTION = ("the paper's Figure 6: train plain20/plain56/resnet20/resnet56 with identical settings; the deeper "
-               "plain net trains worse, the deeper ResNet better (synthetic data, or CIFAR-10 with --data-dir)")
+DESCRIPTION = ("the paper's Figure 6 over several seeds: plain20/plain56/resnet20/resnet56 trained with identical "
+               "settings; the deeper plain net trains clearly worse, the deeper ResNet as well as the shallower one "
+               "and far better than plain56 (synthetic data, or CIFAR-10 with --data-dir)")
 TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
 PRESETS = {
-    "full": {"depths": (20, 56), "widths": (8, 16, 32), "epochs": 12, "image_size": 16, "train_samples": 2000,
-             "test_samples": 500, "difficulty": 0.7, **TRAINING},
+    "full": {"depths": (20, 56), "widths": (8, 16, 32), "epochs": 12, "image_size": 8, "train_samples": 2000,
+             "test_samples": 500, "difficulty": 0.5, "seeds": 3, **TRAINING},
     "quick": {"depths": (8, 20), "widths": (4, 8, 16), "epochs": 3, "image_size": 8, "train_samples": 256,
-              "test_samples": 128, "difficulty": 0.5, **TRAINING, "batch_size": 32, "warmup_epochs": 0},
+              "test_samples": 128, "difficulty": 0.5, "seeds": 2, **TRAINING, "batch_size": 32,
+              "warmup_epochs": 0},
 }
 CIFAR_PRESETS = {  # what changes with data_dir (CIFAR-10): a subset, so that a lecture's time budget holds
     "full": {"widths": (16, 32, 64), "image_size": 32, "train_samples": 5000, "test_samples": 1000},
     "quick": {"image_size": 16, "train_samples": 256, "test_samples": 128},
 }
+KEYS = ("train_error", "test_error")
 
 
 def base_config(chosen, seed, data_dir):
-    """The TrainConfig shared by the four runs (the model options are filled in per run)."""
+    """The TrainConfig shared by the four runs of one seed (the model options are filled in per run)."""
     common = {key: chosen[key] for key in ("epochs", "batch_size", "lr", "momentum", "weight_decay",
                                            "warmup_epochs")}
     if data_dir is not None:
@@ -78,85 +92,186 @@ def train_one(config, dataset, depth, widths, residual, log):
     return model, list(trainer.history), None
 
 
-def _compare(runs, shallow, deep, residual):
-    """(deep final train error - shallow, same for test) in percentage points, or None if a run diverged."""
-    a, b = runs[(shallow, residual)], runs[(deep, residual)]
-    if a["diverged"] or b["diverged"] or not a["history"] or not b["history"]:
-        return None
-    return (100 * (b["history"][-1]["train_error"] - a["history"][-1]["train_error"]),
-            100 * (b["history"][-1]["test_error"] - a["history"][-1]["test_error"]))
+def ordering(lower, higher):
+    """How two sets of per-seed values compare: "below" if every value of `lower` is below every value of
+    `higher`, "above" if every one is above, "overlap" if their ranges overlap (then neither is the winner)."""
+    if max(lower) < min(higher):
+        return "below"
+    if min(lower) > max(higher):
+        return "above"
+    return "overlap"
 
 
-def _reading(runs, depths, description):
+def summarise(runs, labels, epochs):
+    """Per net: final errors per seed (None for a run that diverged), their mean/min/max over the finished runs."""
+    final = {}
+    for label in labels:
+        entry = {}
+        for key in KEYS:
+            values = [run["history"][-1][key] if not run["diverged"] and len(run["history"]) == epochs else None
+                      for run in runs[label]]
+            done = [value for value in values if value is not None]
+            entry[f"{key}_per_seed"] = values
+            entry[key] = float(np.mean(done)) if done else None
+            entry[f"{key}_min"] = min(done) if done else None
+            entry[f"{key}_max"] = max(done) if done else None
+        final[label] = entry
+    return final
+
+
+def compare(final, first, second):
+    """second minus first, per seed and on average, in percentage points; and how their ranges over seeds order."""
+    result = {}
+    for key in KEYS:
+        pairs = [(a, b) for a, b in zip(final[first][f"{key}_per_seed"], final[second][f"{key}_per_seed"],
+                                         strict=True) if a is not None and b is not None]
+        name = key.replace("_error", "")
+        result[f"{name}_per_seed"] = [100 * (b - a) for a, b in pairs]
+        result[name] = float(np.mean(result[f"{name}_per_seed"])) if pairs else None
+        result[f"{name}_order"] = (ordering([b for _, b in pairs], [a for a, _ in pairs]) if pairs else None)
+    return result
+
+
+def _range(entry, key):
+    if entry[key] is None:
+        return "  (diverged)   "
+    return (f"{100 * entry[key]:5.1f}% [{100 * entry[f'{key}_min']:.1f}-{100 * entry[f'{key}_max']:.1f}]")
+
+
+def _points(values):
+    return ", ".join(f"{value:+.1f}" for value in values)
+
+
+def _reading(final, comparisons, depths, labels, description, seeds):
     shallow, deep = depths
-    lines = [f"Training {description}; final errors (train = running error of the last epoch):"]
-    for residual in (False, True):
-        for depth in depths:
-            run = runs[(depth, residual)]
-            label = model_label(depth, residual)
-            if not run["history"]:
-                lines.append(f"  {label:<9} diverged in its first epoch")
-                continue
-            last = run["history"][-1]
-            lines.append(f"  {label:<9} train error {100 * last['train_error']:5.1f}%   test error "
-                         f"{100 * last['test_error']:5.1f}%" + ("   (DIVERGED: stopped early)" if run["diverged"]
-                                                               else ""))
-    plain, residual = _compare(runs, shallow, deep, False), _compare(runs, shallow, deep, True)
-    names = {key: model_label(d, r) for key, (d, r) in (("ps", (shallow, False)), ("pd", (deep, False)),
-                                                         ("rs", (shallow, True)), ("rd", (deep, True)))}
-    if plain is None:
-        lines.append("A plain net diverged, so the plain comparison is not meaningful at these settings.")
-    elif plain[0] > 1.0:
-        lines.append(f"DEGRADATION SHOWED: {names['pd']} ended with a training error {plain[0]:.1f} points HIGHER "
-                     f"than {names['ps']} (test: {plain[1]:+.1f} points). More layers made the plain net worse on "
-                     "its own training data - not overfitting, an optimisation difficulty (paper, section 4.1).")
+    ps, pd, rs, rd = labels
+    lines = [f"Training {description}, seeds {', '.join(map(str, seeds))}.",
+             f"Final errors, mean over {len(seeds)} seeds [lowest-highest] (train = running error of the last "
+             "epoch):"]
+    for label in labels:
+        entry = final[label]
+        diverged = sum(value is None for value in entry["train_error_per_seed"])
+        lines.append(f"  {label:<9} train {_range(entry, 'train_error')}   test {_range(entry, 'test_error')}"
+                     + (f"   ({diverged} run(s) DIVERGED, left out)" if diverged else ""))
+    lines.append("A difference counts only when the ranges over the seeds do not overlap.")
+
+    plain = comparisons["plain"]
+    if plain["train"] is None:
+        lines.append("The plain nets diverged, so the plain comparison is not meaningful at these settings.")
+    elif plain["train_order"] == "above" and plain["train"] > 1.0:
+        lines.append(f"DEGRADATION SHOWED in every seed: {pd} ended with a training error {plain['train']:.1f} "
+                     f"points HIGHER than {ps} on average (per seed {_points(plain['train_per_seed'])}; test "
+                     f"{plain['test']:+.1f}). More layers made the plain net worse on its own training data - not "
+                     "overfitting, an optimisation difficulty (paper, section 4.1).")
     else:
-        lines.append(f"Degradation did NOT show at this size: {names['pd']}'s final training error is "
-                     f"{plain[0]:+.1f} points from {names['ps']}'s. The paper's effect needs the deeper plain net "
-                     "to be limited by optimisation; with more epochs or a harder task it usually appears.")
-    if residual is None:
-        lines.append("A residual net diverged, so the residual comparison is not meaningful at these settings.")
-    elif residual[0] <= 0.5 and residual[1] < 0:
-        lines.append(f"The deeper ResNet did better: {names['rd']} {residual[0]:+.1f} points of training error and "
-                     f"{residual[1]:+.1f} points of test error against {names['rs']}.")
-    elif residual[0] <= 1.0:
-        lines.append(f"The deeper ResNet trained as well as the shallow one ({residual[0]:+.1f} points of training "
-                     f"error) but was NOT better on the test set ({residual[1]:+.1f} points) at this budget: "
-                     "the shortcuts removed the degradation, the gain from depth did not show yet.")
+        lines.append(f"Degradation did NOT show clearly at this size: {pd}'s final training error is "
+                     f"{plain['train']:+.1f} points from {ps}'s on average (per seed "
+                     f"{_points(plain['train_per_seed'])}), within the spread over seeds or below. The paper's effect "
+                     "needs the deeper plain net to be limited by optimisation; with more epochs or a harder task it "
+                     "usually appears.")
+
+    residual = comparisons["resnet"]
+    if residual["train"] is None:
+        lines.append("The residual nets diverged, so the residual comparison is not meaningful at these settings.")
+    elif residual["train_order"] == "below":
+        lines.append(f"The deeper ResNet trained BETTER in every seed: {rd} {residual['train']:+.1f} points of "
+                     f"training error against {rs} (per seed {_points(residual['train_per_seed'])}), as in the "
+                     "paper's Figure 6.")
+    elif residual["train_order"] == "overlap" and residual["train"] <= 1.0:
+        lines.append(f"The deeper ResNet trained as well as the shallower one: {rd} {residual['train']:+.1f} "
+                     f"points of training error against {rs} on average (per seed "
+                     f"{_points(residual['train_per_seed'])}), within the spread over seeds, so neither wins. "
+                     "The shortcuts removed the degradation; that the extra depth also lowers the error, as in the "
+                     "paper, needs a task the shallow net cannot fit and a longer schedule.")
+    elif residual["train_order"] == "above":
+        lines.append(f"The deeper ResNet trained WORSE in every seed here ({residual['train']:+.1f} points of "
+                     f"training error, per seed {_points(residual['train_per_seed'])}): at this budget the right "
+                     "half of the paper's Figure 6 did not show.")
     else:
-        lines.append(f"The deeper ResNet trained WORSE here ({residual[0]:+.1f} points of training error, "
-                     f"{residual[1]:+.1f} test): at this budget the effect of the paper did not show for ResNets.")
+        lines.append(f"The deeper ResNet was neither clearly better nor clearly worse ({residual['train']:+.1f} "
+                     f"points of training error on average, per seed {_points(residual['train_per_seed'])}).")
+    if residual["test"] is not None:
+        verdict = {"below": "lower in every seed", "above": "higher in every seed",
+                   "overlap": "within the spread over seeds: no winner"}[residual["test_order"]]
+        lines.append(f"On the test set {rd} is {residual['test']:+.1f} points from {rs} ({verdict}).")
+
+    deep_pair = comparisons["deep"]
+    if deep_pair["train"] is not None:
+        if deep_pair["train_order"] == "below":
+            lines.append(f"At the same depth the shortcuts make the difference: {rd}'s training error is "
+                         f"{-deep_pair['train']:.1f} points below {pd}'s on average (every seed: "
+                         f"{_points(deep_pair['train_per_seed'])}), test {deep_pair['test']:+.1f} points.")
+        else:
+            lines.append(f"{rd} against {pd}: {deep_pair['train']:+.1f} points of training error on average "
+                         f"(per seed {_points(deep_pair['train_per_seed'])}): not below it in every seed.")
     return "\n".join(lines)
 
 
-def _plot(path, runs, depths, title, num_classes):
-    with figure(path, 1, 2, figsize=(16, 6.5), sharey=True) as (fig, axes):
+def _mean_curve(runs, key, epochs):
+    """(epochs, mean, min, max) in percent over the runs that finished, or None if none did."""
+    curves = [[100 * record[key] for record in run["history"]] for run in runs
+              if not run["diverged"] and len(run["history"]) == epochs]
+    if not curves:
+        return None
+    values = np.array(curves)
+    return np.arange(1, epochs + 1), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
+
+
+def _plot(path, runs, final, depths, title, num_classes, epochs, n_seeds):
+    with figure(path, 1, 3, figsize=(22, 7.5), gridspec_kw={"width_ratios": [1, 1, 0.8]}) as (fig, axes):
         for column, residual in enumerate((False, True)):
             ax = axes[0, column]
             for index, depth in enumerate(depths):
-                history = runs[(depth, residual)]["history"]
-                epochs = [record["epoch"] for record in history]
-                color = kind_color(residual, index, len(depths))
                 label = model_label(depth, residual)
-                ax.plot(epochs, [100 * record["train_error"] for record in history], color=color, linestyle="--",
-                        linewidth=1.8, label=f"{label} training error")
-                ax.plot(epochs, [100 * record["test_error"] for record in history], color=color, linestyle="-",
-                        linewidth=3.2, label=f"{label} test error")
+                color = kind_color(residual, index, len(depths))
+                for key, style, width, name in (("train_error", "--", 2.0, "training"),
+                                                ("test_error", "-", 3.2, "test")):
+                    curve = _mean_curve(runs[label], key, epochs)
+                    if curve is None:
+                        continue
+                    x, mean, low, high = curve
+                    ax.plot(x, mean, color=color, linestyle=style, linewidth=width, label=f"{label} {name} error")
+                    ax.fill_between(x, low, high, color=color, alpha=0.18, linewidth=0)
             ax.axhline(100 * (1 - 1 / num_classes), color="gray", linestyle=":", linewidth=1.5,
                        label="chance level (guessing)")
-            ax.set(xlabel="epoch", title="plain nets (no shortcuts)" if not residual else "ResNets (shortcuts)")
+            ax.set(xlabel="epoch", ylabel="error (%)", ylim=(0, 100),
+                   title=("plain nets (no shortcuts)" if not residual else "ResNets (shortcuts)")
+                   + f": mean of {n_seeds} seeds, band = range")
             ax.xaxis.get_major_locator().set_params(integer=True)
             ax.legend(loc="best")
-        axes[0, 0].set_ylabel("error (%)")
-        axes[0, 0].set_ylim(0, 100)
+
+        ax = axes[0, 2]
+        bar_width = 0.38
+        for offset, residual in ((-bar_width / 2, False), (bar_width / 2, True)):
+            for index, depth in enumerate(depths):
+                label = model_label(depth, residual)
+                entry = final[label]
+                values = [100 * value for value in entry["train_error_per_seed"] if value is not None]
+                if not values:
+                    continue
+                color = kind_color(residual, 1, 2)
+                ax.bar(index + offset, np.mean(values), bar_width * 0.92, color=color, alpha=0.85,
+                       label=("plain" if not residual else "ResNet") if index == 0 else None)
+                ax.scatter(np.full(len(values), index + offset), values, color="black", s=36, zorder=3,
+                           label="one seed" if index == 0 and not residual else None)
+                ax.annotate(f"{label}\n{np.mean(values):.1f}%", (index + offset, max(values)),
+                            xytext=(0, 9), textcoords="offset points", ha="center", fontsize=13)
+        ax.set_xticks(range(len(depths)), [f"{depth} layers" for depth in depths])
+        ax.set(ylabel="final training error (%)", ylim=(0, 100),
+               title=f"final training error (bar: mean of {n_seeds} seeds)")
+        ax.legend(loc="upper left")
         fig.suptitle(title)
 
 
 def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, depths=None, widths=None,
                 epochs=None, image_size=None, train_samples=None, test_samples=None, difficulty=None,
-                batch_size=None, lr=None, momentum=None, weight_decay=None, warmup_epochs=None):
-    """Run the demo; returns a DemoResult (numbers["final"]["plain56"]["train_error"], ...; errors as fractions).
+                seeds=None, batch_size=None, lr=None, momentum=None, weight_decay=None, warmup_epochs=None):
+    """Run the demo; returns a DemoResult (errors as fractions, differences in percentage points).
 
+    numbers["final"]["plain56"]["train_error"] is the mean over the seeds, ..._per_seed/_min/_max the rest;
+    numbers["comparisons"]["plain"|"resnet"|"deep"] the differences deep minus shallow (plain, resnet) and
+    resnet minus plain at the deeper depth ("deep"), per seed, on average and how their ranges order.
+    seed: the first seed; seeds: how many (seed, seed + 1, ...), each with its own data, weights and batch order.
     data_dir: a CIFAR-10 folder (then a subset of CIFAR-10 with widths 16/32/64 at 32x32), else synthetic data.
     The other arguments override the preset (depths: (shallow, deep), both of the form 6n + 2).
     """
@@ -165,55 +280,68 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
                                                 for mode, preset in PRESETS.items()}
     chosen = settings(quick, presets, {
         "depths": depths, "widths": widths, "epochs": epochs, "image_size": image_size,
-        "train_samples": train_samples, "test_samples": test_samples, "difficulty": difficulty,
+        "train_samples": train_samples, "test_samples": test_samples, "difficulty": difficulty, "seeds": seeds,
         "batch_size": batch_size, "lr": lr, "momentum": momentum, "weight_decay": weight_decay,
         "warmup_epochs": warmup_epochs})
     depths = tuple(sorted(int(depth) for depth in chosen["depths"]))
     if len(depths) != 2:
         raise ValueError(f"degradation: depths must be two depths (shallow, deep), got {chosen['depths']!r}")
+    if isinstance(chosen["seeds"], bool) or not isinstance(chosen["seeds"], (int, np.integer)) \
+            or chosen["seeds"] < 1:
+        raise ValueError(f"degradation: seeds must be a number of seeds >= 1, got {chosen['seeds']!r}")
+    seed_list = [int(seed) + offset for offset in range(int(chosen["seeds"]))]
     folder = output_dir(NAME, out_dir)
-    config = base_config(chosen, seed, data_dir)
-    dataset = build_dataset(config)
-    source = (f"CIFAR-10 ({len(dataset.y_train)} training images)" if data_dir is not None else
-              f"the synthetic task (difficulty {chosen['difficulty']}, {len(dataset.y_train)} training images "
-              f"of {chosen['image_size']}x{chosen['image_size']})")
-    description = (f"on {source}, widths {'/'.join(map(str, chosen['widths']))}, {chosen['epochs']} epochs, "
-                   f"batch {chosen['batch_size']}, lr {chosen['lr']:g}, seed {seed}")
-    if verbose:
-        print(f"Training 4 nets {description}", flush=True)
+    labels = [model_label(depth, residual) for residual in (False, True) for depth in depths]
+    runs = {label: [] for label in labels}
+    rows, description, num_classes = [], None, 10
+    for current in seed_list:
+        config = base_config(chosen, current, data_dir)
+        dataset = build_dataset(config)
+        num_classes = dataset.num_classes
+        if description is None:
+            source = (f"CIFAR-10 ({len(dataset.y_train)} training images)" if data_dir is not None else
+                      f"the synthetic task (difficulty {chosen['difficulty']}, {len(dataset.y_train)} training "
+                      f"images of {chosen['image_size']}x{chosen['image_size']})")
+            description = (f"4 nets on {source}, widths {'/'.join(map(str, chosen['widths']))}, {chosen['epochs']} "
+                           f"epochs, batch {chosen['batch_size']}, lr {chosen['lr']:g} with "
+                           f"{chosen['warmup_epochs']} warm-up epoch(s) and a cosine schedule")
+            if verbose:
+                print(f"Training {description}, seeds {', '.join(map(str, seed_list))}", flush=True)
+        for residual in (False, True):
+            for depth in depths:
+                label = model_label(depth, residual)
+                log = ((lambda line, label=label, current=current: print(f"  seed {current} {label:<9} {line}",
+                                                                         flush=True)) if verbose else None)
+                _, history, diverged = train_one(config, dataset, depth, chosen["widths"], residual, log)
+                runs[label].append({"seed": current, "history": history, "diverged": diverged})
+                rows += [(label, depth, residual, current, record["epoch"], record["lr"], record["train_loss"],
+                          record["train_error"], record["test_loss"], record["test_error"],
+                          record["epoch_seconds"]) for record in history]
 
-    runs, rows = {}, []
-    for residual in (False, True):
-        for depth in depths:
-            label = model_label(depth, residual)
-            log = (lambda line, label=label: print(f"  {label:<9} {line}", flush=True)) if verbose else None
-            _, history, diverged = train_one(config, dataset, depth, chosen["widths"], residual, log)
-            runs[(depth, residual)] = {"history": history, "diverged": diverged}
-            rows += [(label, depth, residual, record["epoch"], record["lr"], record["train_loss"],
-                      record["train_error"], record["test_loss"], record["test_error"], record["epoch_seconds"])
-                     for record in history]
-
-    tables = [write_csv(os.path.join(folder, "history.csv"),
-                        ("model", "depth", "residual", "epoch", "lr", "train_loss", "train_error", "test_loss",
-                         "test_error", "epoch_seconds"), rows)]
+    final = summarise(runs, labels, chosen["epochs"])
+    ps, pd, rs, rd = labels
+    comparisons = {"plain": compare(final, ps, pd), "resnet": compare(final, rs, rd), "deep": compare(final, pd, rd)}
+    tables = [
+        write_csv(os.path.join(folder, "history.csv"),
+                  ("model", "depth", "residual", "seed", "epoch", "lr", "train_loss", "train_error", "test_loss",
+                   "test_error", "epoch_seconds"), rows),
+        write_csv(os.path.join(folder, "final.csv"), ("model", "seed", "train_error", "test_error", "diverged"),
+                  [(label, run["seed"], *(final[label][f"{key}_per_seed"][index] for key in KEYS),
+                    run["diverged"] or "") for label in labels for index, run in enumerate(runs[label])]),
+    ]
     path = os.path.join(folder, "degradation.png")
-    title = (f"Plain vs residual nets of depth {depths[0]} and {depths[1]}, identical settings "
-             f"({'CIFAR-10 subset' if data_dir is not None else 'synthetic task'})")
-    _plot(path, runs, depths, title, dataset.num_classes)
+    title = (f"Plain vs residual nets of depth {depths[0]} and {depths[1]}, identical settings, {len(seed_list)} "
+             f"seeds ({'CIFAR-10 subset' if data_dir is not None else 'synthetic task'})")
+    _plot(path, runs, final, depths, title, num_classes, chosen["epochs"], len(seed_list))
     numbers = {
-        "depths": list(depths), "settings": {key: (list(value) if isinstance(value, tuple) else value)
-                                             for key, value in chosen.items()},
-        "final": {model_label(d, r): ({"train_error": runs[(d, r)]["history"][-1]["train_error"],
-                                       "test_error": runs[(d, r)]["history"][-1]["test_error"]}
-                                      if runs[(d, r)]["history"] else None)
-                  for d in depths for r in (False, True)},
-        "curves": {model_label(d, r): runs[(d, r)]["history"] for d in depths for r in (False, True)},
-        "diverged": {model_label(d, r): runs[(d, r)]["diverged"] for d in depths for r in (False, True)},
+        "depths": list(depths), "seeds": seed_list,
+        "settings": {key: (list(value) if isinstance(value, tuple) else value) for key, value in chosen.items()},
+        "final": final,
+        "comparisons": comparisons,
+        "curves": {label: [run["history"] for run in runs[label]] for label in labels},
+        "diverged": {label: [run["diverged"] for run in runs[label]] for label in labels},
     }
-    plain, residual = _compare(runs, *depths, False), _compare(runs, *depths, True)
-    numbers["plain_deeper_minus_shallow_points"] = plain
-    numbers["resnet_deeper_minus_shallow_points"] = residual
-    reading = _reading(runs, depths, description)
+    reading = _reading(final, comparisons, depths, labels, description, seed_list)
     result = DemoResult(NAME, folder, [path], tables, numbers, reading, time.perf_counter() - start)
     if verbose:
         print(result)

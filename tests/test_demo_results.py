@@ -1,0 +1,72 @@
+"""The demo results file (resnet_np/demos/results.py -> docs/demo_results.md): one section per demo, each with the
+command, date, machine, reading and numbers. The structure is checked, never values that depend on timing."""
+
+import os
+import re
+
+import numpy as np
+
+from resnet_np import demos
+from resnet_np.demos import results
+
+DOCS_FILE = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "demo_results.md")
+
+
+def check_structure(text, names):
+    """Sections for exactly `names` (and their variants), in order, each complete."""
+    assert text.startswith(results.TITLE + "\n")
+    assert "python -m resnet_np.demos.results" in text
+    keys = results.section_keys(names)
+    assert re.findall(r"<!-- demo:([\w-]+) begin -->", text) == keys
+    sections = results.read_sections(text)
+    assert list(sections) == keys
+    for name in names:
+        for flag, _ in results.runs_of(name):
+            body = sections[results.section_key(name, flag)]
+            run = f"{name} {flag}".strip()
+            assert f"\n## {run}\n" in body
+            assert re.search(rf"- command: `python -m resnet_np demo {run}( --quick)?` \((quick|lecture) size", body)
+            assert re.search(r"- run: \d{4}-\d\d-\d\d \d\d:\d\d UTC, \d+ s wall time", body), run
+            assert re.search(r"- machine: .+, \d+ cores?, \d+ threads?, \w+ backend", body), run
+            reading = body.split("```\n", 2)[1]
+            assert reading.strip(), run
+            assert "| number | value |" in body and body.count("\n| `") >= 1, run
+    return sections
+
+
+def test_flatten_keeps_scalars_and_short_lists_and_drops_curves():
+    numbers = {"a": 1, "b": {"c": 0.123456, "d": [1, 2, 3], "e": list(range(50))}, "f": [{"epoch": 1}],
+               "g": np.float32(2.5), "h": None, "i": [[1, 2], [3, 4]]}
+    assert results.flatten(numbers) == [("a", 1), ("b.c", 0.123456), ("b.d", [1, 2, 3]), ("g", np.float32(2.5)),
+                                        ("h", None), ("i", [[1, 2], [3, 4]])]
+    assert results.format_value(0.123456) == "0.1235" and results.format_value([0.5, 2]) == "[0.5, 2]"
+    assert results.format_value(True) == "True" and results.format_value("a|b") == "a\\|b"
+
+
+def test_quick_regeneration_has_a_section_per_demo(tmp_path):
+    """Every demo of DEMOS (including ones added later) and every variant gets a complete section."""
+    path = tmp_path / "docs" / "demo_results.md"
+    run = results.generate(path, quick=True, threads=1, log=None)
+    assert list(run) == results.section_keys(demos.DEMOS)
+    assert "gradient-flow--no-bn" in run and run["gradient-flow--no-bn"].numbers["batchnorm"] is False
+    text = path.read_text(encoding="utf-8")
+    sections = check_structure(text, demos.DEMOS)
+    assert all("--quick` (quick size)" in body for body in sections.values())
+    assert "`final.plain20.train_error` |" in sections["degradation"]
+
+    # --only re-runs one demo and keeps the other sections as they were
+    before = results.read_sections(text)
+    assert results.main(["--quick", "--only", "bottleneck-cost", "--out", str(path), "--threads", "1"]) == 0
+    after = results.read_sections(path.read_text(encoding="utf-8"))
+    assert list(after) == list(before)
+    assert all(after[key] == before[key] for key in before if key != "bottleneck-cost")
+    assert results.main(["--only", "no-such-demo", "--out", str(path)]) == 2
+
+
+def test_the_docs_file_covers_every_demo_at_lecture_size():
+    """docs/demo_results.md, the source of the demo numbers quoted in README.md and the notebooks, has a
+    section for every demo (regenerate it with `python -m resnet_np.demos.results` after adding or changing one)."""
+    with open(DOCS_FILE, encoding="utf-8") as file:
+        text = file.read()
+    sections = check_structure(text, demos.DEMOS)
+    assert all("` (lecture size, the default)" in body and "--quick" not in body for body in sections.values())
