@@ -18,5 +18,5 @@ from .serialization import load, save
 from .summary import summary
 from .version import __version__
 
-__all__ = ["exercises", "fast", "functional", "get_backend", "get_num_threads", "load", "models", "nn", "runtime", "save",
-           "set_backend", "set_num_threads", "summary", "__version__"]
+__all__ = ["exercises", "fast", "functional", "get_backend", "get_num_threads", "load", "models", "nn", "runtime",
+           "save", "set_backend", "set_num_threads", "summary", "__version__"]
