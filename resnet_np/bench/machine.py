@@ -24,7 +24,12 @@ def _blas():
 
         for pool in threadpool_info():
             if pool.get("user_api") == "blas":
-                return f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('num_threads')} threads)"
+                kernel = pool.get("architecture") or "unknown"
+                forced = {name: os.environ[name] for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+                          if name in os.environ}
+                setting = f", forced by {forced}" if forced else ""
+                return (f"{pool.get('internal_api')} {pool.get('version')}, {kernel} kernel{setting} "
+                        f"({pool.get('num_threads')} threads)")
     except Exception:  # threadpoolctl is optional here: a description, not a requirement
         pass
     return "unknown"
@@ -43,13 +48,14 @@ def describe():
     """One paragraph of facts: what a ratio was measured on."""
     import numba
 
-    from ..runtime import get_backend, get_num_threads
+    from ..runtime import apply_blas_threads, blas_threads, get_backend, get_num_threads
 
+    apply_blas_threads()  # as the first op would: the BLAS line below then shows what the timings run with
     torch = torch_or_none()
     parts = [
         f"CPU: {_cpu_model()}, {os.cpu_count()} cores",
         f"resnet_np: {get_backend()} backend, {get_num_threads()} threads (chunks of images), each calling BLAS "
-        "with one thread",
+        f"with {blas_threads()} thread(s)",
         f"BLAS: {_blas()}",
         f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}",
         f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "PyTorch: not installed",
