@@ -7,7 +7,8 @@ import platform
 import numpy as np
 
 
-def _cpu_model():
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:
@@ -15,7 +16,7 @@ def _cpu_model():
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return platform.processor() or platform.machine() or "unknown CPU"
 
 
 def _blas():
@@ -53,7 +54,7 @@ def describe():
     apply_blas_threads()  # as the first op would: the BLAS line below then shows what the timings run with
     torch = torch_or_none()
     parts = [
-        f"CPU: {_cpu_model()}, {os.cpu_count()} cores",
+        f"CPU: {cpu_model()}, {os.cpu_count()} cores",
         f"resnet_np: {get_backend()} backend, {get_num_threads()} threads (chunks of images), each calling BLAS "
         f"with {blas_threads()} thread(s)",
         f"BLAS: {_blas()}",

@@ -28,6 +28,7 @@ import tempfile
 import numpy as np
 
 from ..atomic import atomic_write
+from ..bench.machine import cpu_model
 
 DEFAULT_PATH = os.path.join("docs", "demo_results.md")
 MAX_LIST = 12  # lists of scalars up to this length are shown inline; longer ones (curves) are left out
@@ -46,23 +47,12 @@ _END = "<!-- demo:{name} end -->"
 _SECTION = re.compile(r"<!-- demo:(?P<name>[\w-]+) begin -->\n.*?<!-- demo:(?P=name) end -->\n", re.DOTALL)
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
 def machine_line(threads):
     """One line: CPU, cores, threads used, Python and NumPy versions, resnet_np version and backend."""
     from ..runtime import get_backend
     from ..version import __version__
 
-    return (f"{_cpu_model()}, {os.cpu_count()} cores, {threads} thread{'s' if threads != 1 else ''}, "
+    return (f"{cpu_model()}, {os.cpu_count()} cores, {threads} thread{'s' if threads != 1 else ''}, "
             f"{get_backend()} backend; Python {platform.python_version()}, NumPy {np.__version__}, "
             f"resnet_np {__version__}")
 
