@@ -8,6 +8,7 @@ at quick size, and both halves of the paper's Figure 6 at lecture size in a test
 import csv
 import math
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -24,11 +25,21 @@ from resnet_np.models import cifar_resnet
 from resnet_np.nn import BatchNorm2d
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+BOTH = ("en", "ko")  # the quick runs draw every figure and write every reading in both languages
 
 
 def check_files(result):
-    """Every figure is a non-trivial PNG, every table a CSV with a header and at least one row; returns the tables."""
+    """Every figure is a non-trivial PNG, every table a CSV with a header and at least one row; returns the tables.
+
+    A demo run with lang=BOTH has drawn each figure in both languages (NAME.png, NAME.ko.png) and written a
+    Korean reading (Hangul in it; a glyph missing from the font is an error: pyproject's filterwarnings).
+    """
     assert result.figures and result.tables
+    if "ko" in result.readings:
+        english = sorted(path for path in result.figures if not path.endswith(".ko.png"))
+        korean = sorted(path for path in result.figures if path.endswith(".ko.png"))
+        assert [path[: -len(".png")] + ".ko.png" for path in english] == korean, result.figures
+        assert re.search("[\uac00-\ud7a3]", result.readings["ko"]), result.readings["ko"]
     for path in result.figures:
         with open(path, "rb") as file:
             data = file.read()
@@ -47,7 +58,7 @@ def check_files(result):
 
 
 def test_gradient_flow_with_batchnorm_the_deep_plain_net_explodes_and_the_resnet_does_not(tmp_path):
-    result = demos.gradient_flow(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.gradient_flow(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     ratio = result.numbers["ratio"]
     assert result.numbers["batchnorm"] is True
@@ -62,7 +73,7 @@ def test_gradient_flow_with_batchnorm_the_deep_plain_net_explodes_and_the_resnet
 
 
 def test_gradient_flow_without_batchnorm_the_resnet_explodes(tmp_path):
-    result = demos.gradient_flow(quick=True, out_dir=tmp_path, verbose=False, no_bn=True, depths=(20, 56))
+    result = demos.gradient_flow(quick=True, out_dir=tmp_path, verbose=False, no_bn=True, depths=(20, 56), lang=BOTH)
     check_files(result)
     ratio = result.numbers["ratio"]
     assert result.numbers["batchnorm"] is False
@@ -99,7 +110,7 @@ def test_remove_batchnorm_leaves_a_working_network_without_batchnorm():
 
 
 def test_bn_variance_doubles_per_block_without_batchnorm_and_grows_linearly_with_it(tmp_path):
-    result = demos.bn_variance(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.bn_variance(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     check_files(result)
     no_bn, bn, preact = result.numbers["no_bn"], result.numbers["bn"], result.numbers["preact_bn"]
     blocks = result.numbers["blocks"]
@@ -121,7 +132,7 @@ def test_bn_variance_doubles_per_block_without_batchnorm_and_grows_linearly_with
 
 
 def test_shattered_gradients_plain_turns_into_noise_residual_keeps_structure(tmp_path):
-    result = demos.shattered_gradients(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.shattered_gradients(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     lag1 = result.numbers["lag1"]
     deepest = max(result.numbers["depths"])
@@ -151,7 +162,7 @@ def test_autocorrelation_tells_noise_from_a_smooth_curve():
 
 
 def test_loss_landscape_writes_both_slices_around_the_trained_loss(tmp_path):
-    result = demos.loss_landscape(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.loss_landscape(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     for name in ("plain8", "resnet8"):
         item = result.numbers[name]
@@ -187,7 +198,7 @@ def test_filter_normalised_directions_and_the_weights_are_restored():
 
 
 def test_bottleneck_cost_counts_the_study_notes_example_exactly(tmp_path):
-    result = demos.bottleneck_cost(out_dir=tmp_path, verbose=False)
+    result = demos.bottleneck_cost(out_dir=tmp_path, verbose=False, lang=BOTH)
     check_files(result)
     numbers = result.numbers
     assert numbers["direct_multiply_adds"] == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
@@ -203,7 +214,7 @@ def test_bottleneck_cost_counts_the_study_notes_example_exactly(tmp_path):
 
 
 def test_feature_maps_trains_a_small_model_and_shows_every_stage(tmp_path):
-    result = demos.feature_maps(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.feature_maps(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     shapes = [(row["name"], row["channels"], row["height"], row["width"]) for row in result.numbers["stages"]]
     assert shapes == [("stem", 4, 8, 8), ("layer1", 4, 8, 8), ("layer2", 8, 4, 4), ("layer3", 16, 2, 2)]
@@ -237,7 +248,7 @@ def test_degradation_quick_shows_the_plain_half_on_three_seeds(tmp_path):
     """Quick size (depths 8 and 20), seeds 0, 1, 2: the deeper plain net ends with the higher training error in
     every seed, and the ResNet of the deeper depth far below the plain one. (Measured over seeds 0-4: plain20
     16.8-20.1 points above plain8, resnet20 25-46 points below plain20.)"""
-    result = demos.degradation(quick=True, out_dir=tmp_path, verbose=False, seeds=3)
+    result = demos.degradation(quick=True, out_dir=tmp_path, verbose=False, seeds=3, lang=BOTH)
     tables = check_files(result)
     numbers = result.numbers
     assert numbers["seeds"] == [0, 1, 2]

@@ -5,7 +5,7 @@ Only claims that held for every seed tried (0, 1, 2) at quick size are asserted;
 
 import numpy as np
 import pytest
-from test_demos import check_files
+from test_demos import BOTH, check_files
 
 from resnet_np import demos
 from resnet_np.demos.layer_responses import block_responses
@@ -17,7 +17,7 @@ from resnet_np.models import cifar_resnet
 
 
 def test_lesion_a_resnet_survives_losing_a_block_a_plain_net_does_not(tmp_path):
-    result = demos.lesion(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.lesion(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     depth = result.numbers["depth"]
     plain, resnet = result.numbers[f"plain{depth}"], result.numbers[f"resnet{depth}"]
@@ -53,7 +53,7 @@ def test_deleting_a_block_keeps_only_its_shortcut():
 
 
 def test_layer_responses_start_at_one_and_do_not_vanish(tmp_path):
-    result = demos.layer_responses(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.layer_responses(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     depth = result.numbers["depth"]
     blocks = result.numbers["blocks"]
@@ -89,7 +89,7 @@ def test_block_responses_measure_the_batchnorm_output_before_the_addition():
 
 
 def test_training_dynamics_the_deep_plain_net_overdrives_then_freezes_its_first_layers(tmp_path):
-    result = demos.training_dynamics(quick=True, out_dir=tmp_path, verbose=False)
+    result = demos.training_dynamics(quick=True, out_dir=tmp_path, verbose=False, lang=BOTH)
     tables = check_files(result)
     depth = result.numbers["depth"]
     plain, resnet = result.numbers[f"plain{depth}"], result.numbers[f"resnet{depth}"]

@@ -3,6 +3,7 @@
     python -m resnet_np demo --list                        # every demo, one line each
     python -m resnet_np demo gradient-flow                 # full size, into demo_output/gradient-flow/
     python -m resnet_np demo gradient-flow --quick --no-bn --out /tmp/gf
+    python -m resnet_np demo bn-variance --lang ko         # figures and reading in Korean (name.ko.png)
     python -m resnet_np demo degradation --data-dir data/cifar-10-batches-py
     python -m resnet_np demo feature-maps --checkpoint runs/mine/best.npz
     python -m resnet_np demo degradation --set epochs=30 --set depths=[20,110]
@@ -11,6 +12,7 @@
 import textwrap
 
 from ..errors import UserError
+from ..language import LANGUAGES
 from .arguments import add_threads_argument, key_value, natural_int
 
 
@@ -25,6 +27,8 @@ def configure(parser):
     parser.add_argument("--data-dir", metavar="DIR", help="degradation: train on CIFAR-10 from this folder; "
                                                           "feature-maps: where the checkpoint's data lives")
     parser.add_argument("--checkpoint", metavar="PATH", help="feature-maps: a model or checkpoint written by train")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language of the figures and the reading: en (default) or ko (한국어)")
     add_threads_argument(parser)
     parser.add_argument("--set", type=key_value, action="append", metavar="KEY=VALUE", default=None,
                         help="override a size of the demo, e.g. --set epochs=30 --set depths=[20,110] "
@@ -52,7 +56,7 @@ def run(args):
         raise UserError(f"give a demo name or --list; demos: {', '.join(DEMOS)}")
     from ..demos import run_demo
 
-    options = {}
+    options = {"lang": args.lang}
     if args.seed is not None:
         options["seed"] = args.seed
     if args.no_bn:

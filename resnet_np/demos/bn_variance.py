@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from ..language import figure_file, languages
 from ..nn import BasicBlock, PreActBasicBlock
 from .common import DemoResult, figure, fit_line, output_dir, remove_batchnorm, settings, write_csv
 
@@ -27,10 +28,34 @@ PRESETS = {
     "full": {"blocks": 24, "networks": 10, "channels": 16, "batch_size": 32, "image_size": 16},
     "quick": {"blocks": 12, "networks": 4, "channels": 16, "batch_size": 16, "image_size": 8},
 }
-VARIANTS = {  # name: (block class, keep BatchNorm, legend label, colour, line style)
-    "no_bn": (BasicBlock, False, "no BatchNorm: relu(x + F(x))", "tab:red", "-"),
-    "bn": (BasicBlock, True, "BatchNorm in the branch (paper's block)", "tab:blue", "-"),
-    "preact_bn": (PreActBasicBlock, True, "pre-activation: x + F(BN-ReLU(x))", "tab:green", "--"),
+VARIANTS = {  # name: (block class, keep BatchNorm, colour, line style)
+    "no_bn": (BasicBlock, False, "tab:red", "-"),
+    "bn": (BasicBlock, True, "tab:blue", "-"),
+    "preact_bn": (PreActBasicBlock, True, "tab:green", "--"),
+}
+TEXT = {  # the figure's words, per language
+    "en": {
+        "no_bn": "no BatchNorm: relu(x + F(x))", "bn": "BatchNorm in the branch (paper's block)",
+        "preact_bn": "pre-activation: x + F(BN-ReLU(x))",
+        "times": "x{factor:.2f} per block", "plus": "{step:+.2f} per block", "doubling": "2^blocks (doubling)",
+        "xlabel": "residual blocks passed (0 = the input)",
+        "ylabel": "variance of the activations\n({scale} scale, input = 1)", "log": "log", "linear": "linear",
+        "title_log": "All three, log scale: without BN it doubles",
+        "title_linear": "With BatchNorm only, linear scale: straight lines",
+        "suptitle": "Activation variance through {blocks} residual blocks at initialisation "
+                    "({channels} channels, He init, mean of {networks} random nets)",
+    },
+    "ko": {
+        "no_bn": "BN 없음: relu(x + F(x))", "bn": "가지에 배치 정규화 (논문의 블록)",
+        "preact_bn": "사전 활성화: x + F(BN-ReLU(x))",
+        "times": "블록마다 x{factor:.2f}", "plus": "블록마다 {step:+.2f}", "doubling": "2^블록 수 (두 배씩)",
+        "xlabel": "지나온 잔차 블록 수 (0 = 입력)",
+        "ylabel": "활성값의 분산 ({scale}, 입력 = 1)", "log": "로그 눈금", "linear": "선형 눈금",
+        "title_log": "셋 모두, 로그 눈금: BN이 없으면 두 배씩",
+        "title_linear": "배치 정규화만, 선형 눈금: 직선",
+        "suptitle": "초기화 직후 잔차 블록 {blocks}개를 지나는 활성값의 분산 "
+                    "(채널 {channels}개, He 초기화, 무작위 신경망 {networks}개의 평균)",
+    },
 }
 
 
@@ -57,7 +82,7 @@ def _analyse(mean_variance):
             "final_over_first_block": float(mean_variance[-1] / mean_variance[1])}
 
 
-def _reading(analysis, blocks):
+def _reading_en(analysis, blocks):
     no_bn, bn, preact = analysis["no_bn"], analysis["bn"], analysis["preact_bn"]
     lines = [f"Variance of the activations after {blocks} residual blocks at initialisation (input variance 1):"]
     lines.append(f"  no BatchNorm:    {no_bn['final_variance']:.3g}  - multiplied by about "
@@ -85,11 +110,68 @@ def _reading(analysis, blocks):
     return "\n".join(lines)
 
 
+def _reading_ko(analysis, blocks):
+    no_bn, bn, preact = analysis["no_bn"], analysis["bn"], analysis["preact_bn"]
+    lines = [f"초기화 직후 잔차 블록 {blocks}개를 지난 활성값의 분산 (입력의 분산은 1):"]
+    lines.append(f"  BN 없음:        {no_bn['final_variance']:.3g}  - 블록마다 약 {no_bn['factor_per_block']:.2f}배 "
+                 f"(로그 분산이 직선에 맞음, R^2 = {no_bn['log_fit_r2']:.2f})")
+    for key, label in (("bn", "배치 정규화:    "), ("preact_bn", "사전 활성화:    ")):
+        item = analysis[key]
+        lines.append(f"  {label}{item['final_variance']:.3g}  - 블록마다 약 {item['increment_per_block']:+.2f}씩 "
+                     f"늘어남 (선형 눈금에서 직선, R^2 = {item['linear_fit_r2']:.2f})")
+    geometric = no_bn["factor_per_block"] > 1.5 and no_bn["log_fit_r2"] > 0.9
+    linear = all(analysis[key]["linear_fit_r2"] > 0.9 for key in ("bn", "preact_bn"))
+    if geometric:
+        lines.append(f"BN이 없으면 기하급수적으로 늘어납니다: {no_bn['factor_per_block']:.2f}^{blocks} = "
+                     f"{no_bn['factor_per_block'] ** blocks:.3g}. 분산이 비슷한 가지의 출력을 입력에 더하므로 "
+                     f"블록마다 분산이 두 배가 됩니다. 블록이 100개라면 "
+                     f"{no_bn['factor_per_block'] ** 100:.1e}이 됩니다.")
+    else:
+        lines.append("이번 실행에서는 BN이 없을 때의 증가가 뚜렷한 기하급수로 보이지 않았습니다.")
+    if linear:
+        lines.append(f"BN이 있으면 가지 출력의 분산이 일정하므로 블록마다 상수만큼만 더해집니다: 블록 {blocks}개를 "
+                     f"지난 분산은 {bn['final_variance']:.2f}(사후 활성화), {preact['final_variance']:.2f}(사전 "
+                     f"활성화)로, {no_bn['final_variance']:.3g}과 거리가 멉니다.")
+    else:
+        lines.append("이번 실행에서는 BN이 있을 때의 증가가 뚜렷한 직선으로 보이지 않았습니다. CSV 파일을 보십시오.")
+    return "\n".join(lines)
+
+
+READINGS = {"en": _reading_en, "ko": _reading_ko}
+
+
+def _draw(curves, analysis, blocks, chosen, networks, folder, language):
+    """The figure, in `language` -> its path."""
+    text = TEXT[language]
+    path = os.path.join(folder, figure_file("bn_variance.png", language))
+    with figure(path, 1, 2, figsize=(16, 6.5), language=language) as (fig, axes):
+        index = np.arange(blocks + 1)
+        for ax, scale in zip(axes[0], ("log", "linear"), strict=True):
+            for name, (_, _, color, style) in VARIANTS.items():
+                if scale == "linear" and name == "no_bn":
+                    continue
+                item = analysis[name]
+                growth = (text["times"].format(factor=item["factor_per_block"]) if name == "no_bn"
+                          else text["plus"].format(step=item["increment_per_block"]))
+                ax.plot(index, curves[name], color=color, linestyle=style, marker="o", markersize=5,
+                        label=f"{text[name]}, {growth}")
+            ax.set(yscale=scale, xlabel=text["xlabel"], ylabel=text["ylabel"].format(scale=text[scale]))
+            ax.legend(loc="upper left")
+        if analysis["no_bn"]["factor_per_block"] > 1:
+            axes[0, 0].plot(index, 2.0 ** index, color="gray", linestyle=":", label=text["doubling"])
+            axes[0, 0].legend(loc="upper left")
+        axes[0, 0].set_title(text["title_log"])
+        axes[0, 1].set_title(text["title_linear"])
+        fig.suptitle(text["suptitle"].format(blocks=blocks, channels=chosen["channels"], networks=networks))
+    return path
+
+
 def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, networks=None, channels=None,
-                batch_size=None, image_size=None, dtype="float32"):
+                batch_size=None, image_size=None, dtype="float32", lang="en"):
     """Run the demo; returns a DemoResult (numbers["no_bn"]["factor_per_block"], numbers["bn"][...], ...).
 
     blocks: residual blocks in the stack; networks: random stacks averaged (geometric mean); channels: width.
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
     chosen = settings(quick, PRESETS, {"blocks": blocks, "networks": networks, "channels": channels,
@@ -97,7 +179,7 @@ def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, ne
     blocks, networks, channels = chosen["blocks"], chosen["networks"], chosen["channels"]
     folder = output_dir(NAME, out_dir)
     curves, rows = {}, []
-    for name, (block_class, batchnorm, _, _, _) in VARIANTS.items():
+    for name, (block_class, batchnorm, _, _) in VARIANTS.items():
         per_network = []
         for network in range(networks):
             rng = np.random.default_rng([seed, network])  # the same input and weights for every variant
@@ -120,32 +202,12 @@ def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, ne
                   [(name, item["factor_per_block"], item["log_fit_r2"], item["increment_per_block"],
                     item["linear_fit_r2"], item["final_variance"]) for name, item in analysis.items()]),
     ]
-    path = os.path.join(folder, "bn_variance.png")
-    with figure(path, 1, 2, figsize=(16, 6.5)) as (fig, axes):
-        index = np.arange(blocks + 1)
-        for ax, scale in zip(axes[0], ("log", "linear"), strict=True):
-            for name, (_, _, label, color, style) in VARIANTS.items():
-                if scale == "linear" and name == "no_bn":
-                    continue
-                item = analysis[name]
-                growth = (f"x{item['factor_per_block']:.2f} per block" if name == "no_bn"
-                          else f"{item['increment_per_block']:+.2f} per block")
-                ax.plot(index, curves[name], color=color, linestyle=style, marker="o", markersize=5,
-                        label=f"{label}, {growth}")
-            ax.set(yscale=scale, xlabel="residual blocks passed (0 = the input)",
-                   ylabel=f"variance of the activations\n({scale} scale, input = 1)")
-            ax.legend(loc="upper left")
-        if analysis["no_bn"]["factor_per_block"] > 1:
-            axes[0, 0].plot(index, 2.0 ** index, color="gray", linestyle=":", label="2^blocks (doubling)")
-            axes[0, 0].legend(loc="upper left")
-        axes[0, 0].set_title("All three, log scale: without BN it doubles")
-        axes[0, 1].set_title("With BatchNorm only, linear scale: straight lines")
-        fig.suptitle(f"Activation variance through {blocks} residual blocks at initialisation "
-                     f"({channels} channels, He init, mean of {networks} random nets)")
+    figures = [_draw(curves, analysis, blocks, chosen, networks, folder, language) for language in languages(lang)]
     numbers = {"blocks": blocks, "networks": networks, **analysis,
                "curves": {name: curve.tolist() for name, curve in curves.items()}}
-    reading = _reading(analysis, blocks)
-    result = DemoResult(NAME, folder, [path], tables, numbers, reading, time.perf_counter() - start)
+    readings = {language: READINGS[language](analysis, blocks) for language in languages(lang)}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from ..language import figure_file, languages
 from ..nn import BasicBlock, Bottleneck, Conv2d, Sequential
 from ..summary import multiply_adds, summary
 from .common import DemoResult, figure, output_dir, write_csv
@@ -24,6 +25,30 @@ from .common import DemoResult, figure, output_dir, write_csv
 NAME = "bottleneck-cost"
 DESCRIPTION = ("multiply-adds and parameters: a 5x5 conv with and without a 1x1 reduction (120M vs 12.4M), and "
                "a basic vs a bottleneck block (paper's Figure 5), counted by resnet_np.summary")
+TEXT = {  # the figure's words, per language; "labels" in the order of reduction_example() + block_comparison()
+    "en": {
+        "labels": None,  # English: the labels of the modules themselves (also written to the CSV)
+        "multiply_adds": "multiply-adds per image (millions)", "parameters": "parameters (thousands)",
+        "legend_multiply_adds": "multiply-adds (conv layers)", "legend_parameters": "trainable parameters",
+        "title_reduction": "28x28x192 input -> 32 channels (study notes)",
+        "title_blocks": "Residual blocks at 56x56 (paper, Figure 5)",
+        "title_reduction_parameters": "... and their parameters",
+        "title_blocks_parameters": "... and their parameters (incl. BatchNorm)",
+        "suptitle": "What a 1x1 reduction saves: multiply-adds and parameters, counted by resnet_np.summary",
+    },
+    "ko": {
+        "labels": ["5x5 합성곱\n192 -> 32", "1x1 합성곱 192 -> 16,\n이어서 5x5 합성곱 16 -> 32",
+                   "기본 블록, 64채널\n(3x3 두 개, 64 -> 64)", "병목 블록, 256채널\n(1x1 -> 64, 3x3, 1x1 -> 256)",
+                   "기본 블록, 256채널\n(3x3 두 개, 256 -> 256)"],
+        "multiply_adds": "이미지 한 장의 곱셈-덧셈 (백만 번)", "parameters": "매개변수 (천 개)",
+        "legend_multiply_adds": "곱셈-덧셈 (합성곱 층)", "legend_parameters": "훈련되는 매개변수",
+        "title_reduction": "28x28x192 입력 -> 32채널 (노트의 예)",
+        "title_blocks": "56x56에서의 잔차 블록 (논문 Figure 5)",
+        "title_reduction_parameters": "... 그리고 매개변수",
+        "title_blocks_parameters": "... 그리고 매개변수 (배치 정규화 포함)",
+        "suptitle": "1x1 축소로 아끼는 것: resnet_np.summary로 센 곱셈-덧셈과 매개변수",
+    },
+}
 
 
 def reduction_example():
@@ -55,8 +80,7 @@ def _count(items):
     return rows
 
 
-def _bars(ax, rows, key, scale, unit, color, legend):
-    labels = [row["label"] for row in rows]
+def _bars(ax, rows, key, scale, unit, color, legend, labels):
     values = [row[key] / scale for row in rows]
     bars = ax.bar(range(len(rows)), values, color=color, width=0.6, label=legend)
     for bar, value in zip(bars, values, strict=True):
@@ -69,47 +93,30 @@ def _bars(ax, rows, key, scale, unit, color, legend):
     ax.legend(loc="upper center")
 
 
-def bottleneck_cost(quick=False, out_dir=None, verbose=True):
-    """Run the demo (quick and full are the same: nothing is trained); returns a DemoResult.
+def _draw(reduction, blocks, folder, language):
+    """The figure, in `language` -> its path."""
+    text = TEXT[language]
+    labels = text["labels"] or [row["label"] for row in reduction + blocks]
+    path = os.path.join(folder, figure_file("bottleneck_cost.png", language))
+    with figure(path, 2, 2, figsize=(16, 11), language=language) as (fig, axes):
+        for column, (rows, names) in enumerate(((reduction, labels[:len(reduction)]),
+                                                (blocks, labels[len(reduction):]))):
+            _bars(axes[0, column], rows, "multiply_adds", 1e6, text["multiply_adds"], "tab:blue",
+                  text["legend_multiply_adds"], names)
+            _bars(axes[1, column], rows, "parameters", 1e3, text["parameters"], "tab:orange",
+                  text["legend_parameters"], names)
+        axes[0, 0].set_title(text["title_reduction"])
+        axes[0, 1].set_title(text["title_blocks"])
+        axes[1, 0].set_title(text["title_reduction_parameters"])
+        axes[1, 1].set_title(text["title_blocks_parameters"])
+        fig.suptitle(text["suptitle"])
+    return path
 
-    numbers["direct_multiply_adds"] = 120422400, numbers["reduced_multiply_adds"] = 12443648, ...
-    """
-    start = time.perf_counter()
-    folder = output_dir(NAME, out_dir)
-    reduction, blocks = _count(reduction_example()), _count(block_comparison())
 
-    table_rows = [(group, row["label"].replace("\n", " "), "x".join(map(str, row["input_shape"])),
-                   "x".join(map(str, row["output_shape"])), row["multiply_adds"], row["parameters"])
-                  for group, rows in (("1x1 reduction", reduction), ("blocks at 56x56", blocks)) for row in rows]
-    tables = [write_csv(os.path.join(folder, "cost.csv"),
-                        ("comparison", "module", "input (CxHxW)", "output (CxHxW)", "multiply_adds", "parameters"),
-                        table_rows)]
-    path = os.path.join(folder, "bottleneck_cost.png")
-    with figure(path, 2, 2, figsize=(16, 11)) as (fig, axes):
-        _bars(axes[0, 0], reduction, "multiply_adds", 1e6, "multiply-adds per image (millions)", "tab:blue",
-              "multiply-adds (conv layers)")
-        _bars(axes[1, 0], reduction, "parameters", 1e3, "parameters (thousands)", "tab:orange", "trainable parameters")
-        _bars(axes[0, 1], blocks, "multiply_adds", 1e6, "multiply-adds per image (millions)", "tab:blue",
-              "multiply-adds (conv layers)")
-        _bars(axes[1, 1], blocks, "parameters", 1e3, "parameters (thousands)", "tab:orange", "trainable parameters")
-        axes[0, 0].set_title("28x28x192 input -> 32 channels (study notes)")
-        axes[0, 1].set_title("Residual blocks at 56x56 (paper, Figure 5)")
-        axes[1, 0].set_title("... and their parameters")
-        axes[1, 1].set_title("... and their parameters (incl. BatchNorm)")
-        fig.suptitle("What a 1x1 reduction saves: multiply-adds and parameters, counted by resnet_np.summary")
-
+def _reading_en(reduction, blocks, numbers):
     direct, reduced = reduction
     basic64, bottleneck256, basic256 = blocks
-    numbers = {
-        "direct_multiply_adds": direct["multiply_adds"], "reduced_multiply_adds": reduced["multiply_adds"],
-        "direct_parameters": direct["parameters"], "reduced_parameters": reduced["parameters"],
-        "reduction_saving": direct["multiply_adds"] / reduced["multiply_adds"],
-        "basic64_multiply_adds": basic64["multiply_adds"],
-        "bottleneck256_multiply_adds": bottleneck256["multiply_adds"],
-        "basic256_multiply_adds": basic256["multiply_adds"], "basic64_parameters": basic64["parameters"],
-        "bottleneck256_parameters": bottleneck256["parameters"], "basic256_parameters": basic256["parameters"],
-    }
-    reading = "\n".join([
+    return "\n".join([
         "1x1 reduction (28x28x192 input, 32 output channels of 5x5):",
         f"  directly:            {direct['multiply_adds']:>13,} multiply-adds, {direct['parameters']:>9,} parameters",
         f"  1x1 to 16 first:     {reduced['multiply_adds']:>13,} multiply-adds, {reduced['parameters']:>9,} parameters",
@@ -125,7 +132,66 @@ def bottleneck_cost(quick=False, out_dir=None, verbose=True):
         f"{basic256['multiply_adds'] / bottleneck256['multiply_adds']:.0f}x cheaper than a basic block of its own "
         "width: that is why ResNet-50/101/152 use it.",
     ])
-    result = DemoResult(NAME, folder, [path], tables, numbers, reading, time.perf_counter() - start)
+
+
+def _reading_ko(reduction, blocks, numbers):
+    def line(label, row):  # the labels are padded by hand: a Hangul letter is two columns wide in a terminal
+        return f"  {label}곱셈-덧셈 {row['multiply_adds']:>13,}번, 매개변수 {row['parameters']:>9,}개"
+
+    direct, reduced = reduction
+    basic64, bottleneck256, basic256 = blocks
+    return "\n".join([
+        "1x1 축소 (입력 28x28x192, 5x5 합성곱의 출력 채널 32개):",
+        line("바로 5x5 합성곱:     ", direct),
+        line("1x1로 16채널 먼저:   ", reduced),
+        f"  1x1로 먼저 줄이면 같은 일을 곱셈-덧셈 {numbers['reduction_saving']:.1f}분의 1로 해냅니다.",
+        "56x56에서의 잔차 블록 (논문 Figure 5):",
+        line("기본 블록, 64채널:   ", basic64),
+        line("병목 블록, 256채널:  ", bottleneck256),
+        line("기본 블록, 256채널:  ", basic256),
+        f"  병목 블록은 4배 넓은 신호를 다루면서도 비용은 64채널 기본 블록의 "
+        f"{bottleneck256['multiply_adds'] / basic64['multiply_adds']:.2f}배이고, 같은 폭의 기본 블록보다 "
+        f"{basic256['multiply_adds'] / bottleneck256['multiply_adds']:.0f}배 쌉니다. 그래서 ResNet-50/101/152가 "
+        "병목 블록을 씁니다.",
+    ])
+
+
+READINGS = {"en": _reading_en, "ko": _reading_ko}
+
+
+def bottleneck_cost(quick=False, out_dir=None, verbose=True, lang="en"):
+    """Run the demo (quick and full are the same: nothing is trained); returns a DemoResult.
+
+    numbers["direct_multiply_adds"] = 120422400, numbers["reduced_multiply_adds"] = 12443648, ...
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    """
+    start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
+    folder = output_dir(NAME, out_dir)
+    reduction, blocks = _count(reduction_example()), _count(block_comparison())
+
+    table_rows = [(group, row["label"].replace("\n", " "), "x".join(map(str, row["input_shape"])),
+                   "x".join(map(str, row["output_shape"])), row["multiply_adds"], row["parameters"])
+                  for group, rows in (("1x1 reduction", reduction), ("blocks at 56x56", blocks)) for row in rows]
+    tables = [write_csv(os.path.join(folder, "cost.csv"),
+                        ("comparison", "module", "input (CxHxW)", "output (CxHxW)", "multiply_adds", "parameters"),
+                        table_rows)]
+    figures = [_draw(reduction, blocks, folder, language) for language in asked]
+
+    direct, reduced = reduction
+    basic64, bottleneck256, basic256 = blocks
+    numbers = {
+        "direct_multiply_adds": direct["multiply_adds"], "reduced_multiply_adds": reduced["multiply_adds"],
+        "direct_parameters": direct["parameters"], "reduced_parameters": reduced["parameters"],
+        "reduction_saving": direct["multiply_adds"] / reduced["multiply_adds"],
+        "basic64_multiply_adds": basic64["multiply_adds"],
+        "bottleneck256_multiply_adds": bottleneck256["multiply_adds"],
+        "basic256_multiply_adds": basic256["multiply_adds"], "basic64_parameters": basic64["parameters"],
+        "bottleneck256_parameters": bottleneck256["parameters"], "basic256_parameters": basic256["parameters"],
+    }
+    readings = {language: READINGS[language](reduction, blocks, numbers) for language in asked}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

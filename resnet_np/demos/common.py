@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..atomic import atomic_write
+from ..language import font_settings
 from ..nn import BatchNorm2d, Module
 
 DEFAULT_ROOT = "demo_output"
@@ -45,12 +46,20 @@ class DemoResult:
     figures: list = field(default_factory=list)  # PNG paths
     tables: list = field(default_factory=list)  # CSV paths
     numbers: dict = field(default_factory=dict)
-    reading: str = ""
+    reading: str = ""  # in the first language asked for
     seconds: float = 0.0
+    readings: dict = field(default_factory=dict)  # language -> reading, for every language asked for
+
+    def __post_init__(self):
+        if not self.readings:
+            self.readings = {"en": self.reading}
+        if not self.reading:
+            self.reading = next(iter(self.readings.values()))
 
     def __str__(self):
         files = ", ".join(os.path.basename(path) for path in self.figures + self.tables)
-        return f"{self.reading}\n\n[{self.name}: {files} in {self.out_dir}; {self.seconds:.1f}s]"
+        readings = "\n\n".join(self.readings.values())
+        return f"{readings}\n\n[{self.name}: {files} in {self.out_dir}; {self.seconds:.1f}s]"
 
 
 def output_dir(name, out_dir=None):
@@ -91,17 +100,27 @@ def write_csv(path, header, rows):
 
 
 @contextlib.contextmanager
-def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), **subplot_options):
-    """Yield (figure, axes 2-D array) in the projector style; on leaving the block save it as a PNG at `path`."""
+def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_options):
+    """Yield (figure, axes 2-D array) in the projector style; on leaving the block save it as a PNG at `path`.
+
+    language: "ko" draws the text in a font with Hangul (resnet_np.language.font_settings); pass the same language to
+    language.figure_file for the file name.
+    """
     import matplotlib  # late: matplotlib is slow to import
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context({**STYLE, **font_settings(language)}):
         fig = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_options)
         yield fig, axes
+        if language != "en":
+            # Tick labels: DejaVu Sans first, the Hangul font after it for Korean words. Log axes write 10^-2 as
+            # math text, which takes its minus sign (U+2212) from the first font only, and the Hangul font has none
+            # (matplotlib would draw a box and only log it).
+            for ax in fig.axes:  # colour bars included
+                ax.tick_params(which="both", labelfontfamily=["DejaVu Sans", *matplotlib.rcParams["font.family"]])
         atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=DPI))
 
 

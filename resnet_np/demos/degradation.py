@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from ..language import LANGUAGES, figure_file, languages
 from ..training import (
     TrainConfig,
     Trainer,
@@ -38,6 +39,7 @@ from ..training import (
     build_train_loader,
 )
 from .common import DemoResult, figure, kind_color, model_label, output_dir, settings, write_csv
+from .degradation_text import READINGS, TEXT, _reading, describe  # noqa: F401 (tests import _reading from here)
 
 NAME = "degradation"
 DESCRIPTION = ("the paper's Figure 6 over several seeds: plain20/plain56/resnet20/resnet56 trained with identical "
@@ -132,81 +134,6 @@ def compare(final, first, second):
     return result
 
 
-def _range(entry, key):
-    if entry[key] is None:
-        return "  (diverged)   "
-    return (f"{100 * entry[key]:5.1f}% [{100 * entry[f'{key}_min']:.1f}-{100 * entry[f'{key}_max']:.1f}]")
-
-
-def _points(values):
-    return ", ".join(f"{value:+.1f}" for value in values)
-
-
-def _reading(final, comparisons, depths, labels, description, seeds):
-    shallow, deep = depths
-    ps, pd, rs, rd = labels
-    lines = [f"Training {description}, seeds {', '.join(map(str, seeds))}.",
-             f"Final errors, mean over {len(seeds)} seeds [lowest-highest] (train = running error of the last "
-             "epoch):"]
-    for label in labels:
-        entry = final[label]
-        diverged = sum(value is None for value in entry["train_error_per_seed"])
-        lines.append(f"  {label:<9} train {_range(entry, 'train_error')}   test {_range(entry, 'test_error')}"
-                     + (f"   ({diverged} run(s) DIVERGED, left out)" if diverged else ""))
-    lines.append("A difference counts only when the ranges over the seeds do not overlap.")
-
-    plain = comparisons["plain"]
-    if plain["train"] is None:
-        lines.append("The plain nets diverged, so the plain comparison is not meaningful at these settings.")
-    elif plain["train_order"] == "above" and plain["train"] > 1.0:
-        lines.append(f"DEGRADATION SHOWED in every seed: {pd} ended with a training error {plain['train']:.1f} "
-                     f"points HIGHER than {ps} on average (per seed {_points(plain['train_per_seed'])}; test "
-                     f"{plain['test']:+.1f}). More layers made the plain net worse on its own training data - not "
-                     "overfitting, an optimisation difficulty (paper, section 4.1).")
-    else:
-        lines.append(f"Degradation did NOT show clearly at this size: {pd}'s final training error is "
-                     f"{plain['train']:+.1f} points from {ps}'s on average (per seed "
-                     f"{_points(plain['train_per_seed'])}), within the spread over seeds or below. The paper's effect "
-                     "needs the deeper plain net to be limited by optimisation; with more epochs or a harder task it "
-                     "usually appears.")
-
-    residual = comparisons["resnet"]
-    if residual["train"] is None:
-        lines.append("The residual nets diverged, so the residual comparison is not meaningful at these settings.")
-    elif residual["train_order"] == "below":
-        lines.append(f"The deeper ResNet trained BETTER in every seed: {rd} {residual['train']:+.1f} points of "
-                     f"training error against {rs} (per seed {_points(residual['train_per_seed'])}), as in the "
-                     "paper's Figure 6.")
-    elif residual["train_order"] == "overlap" and residual["train"] <= 1.0:
-        lines.append(f"The deeper ResNet trained as well as the shallower one: {rd} {residual['train']:+.1f} "
-                     f"points of training error against {rs} on average (per seed "
-                     f"{_points(residual['train_per_seed'])}), within the spread over seeds, so neither wins. "
-                     "The shortcuts removed the degradation; that the extra depth also lowers the error, as in the "
-                     "paper, needs a task the shallow net cannot fit and a longer schedule.")
-    elif residual["train_order"] == "above":
-        lines.append(f"The deeper ResNet trained WORSE in every seed here ({residual['train']:+.1f} points of "
-                     f"training error, per seed {_points(residual['train_per_seed'])}): at this budget the right "
-                     "half of the paper's Figure 6 did not show.")
-    else:
-        lines.append(f"The deeper ResNet was neither clearly better nor clearly worse ({residual['train']:+.1f} "
-                     f"points of training error on average, per seed {_points(residual['train_per_seed'])}).")
-    if residual["test"] is not None:
-        verdict = {"below": "lower in every seed", "above": "higher in every seed",
-                   "overlap": "within the spread over seeds: no winner"}[residual["test_order"]]
-        lines.append(f"On the test set {rd} is {residual['test']:+.1f} points from {rs} ({verdict}).")
-
-    deep_pair = comparisons["deep"]
-    if deep_pair["train"] is not None:
-        if deep_pair["train_order"] == "below":
-            lines.append(f"At the same depth the shortcuts make the difference: {rd}'s training error is "
-                         f"{-deep_pair['train']:.1f} points below {pd}'s on average (every seed: "
-                         f"{_points(deep_pair['train_per_seed'])}), test {deep_pair['test']:+.1f} points.")
-        else:
-            lines.append(f"{rd} against {pd}: {deep_pair['train']:+.1f} points of training error on average "
-                         f"(per seed {_points(deep_pair['train_per_seed'])}): not below it in every seed.")
-    return "\n".join(lines)
-
-
 def _mean_curve(runs, key, epochs):
     """(epochs, mean, min, max) in percent over the runs that finished, or None if none did."""
     curves = [[100 * record[key] for record in run["history"]] for run in runs
@@ -217,26 +144,32 @@ def _mean_curve(runs, key, epochs):
     return np.arange(1, epochs + 1), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
 
 
-def _plot(path, runs, final, depths, title, num_classes, epochs, n_seeds):
-    with figure(path, 1, 3, figsize=(22, 7.5), gridspec_kw={"width_ratios": [1, 1, 0.8]}) as (fig, axes):
+def _plot(folder, runs, final, depths, cifar, num_classes, epochs, n_seeds, language):
+    """The figure, in `language` -> its path."""
+    text = TEXT[language]
+    path = os.path.join(folder, figure_file("degradation.png", language))
+    title = text["title"].format(shallow=depths[0], deep=depths[1], seeds=n_seeds,
+                                 data=text["cifar"] if cifar else text["synthetic"])
+    with figure(path, 1, 3, figsize=(22, 7.5), gridspec_kw={"width_ratios": [1, 1, 0.8]},
+                language=language) as (fig, axes):
         for column, residual in enumerate((False, True)):
             ax = axes[0, column]
             for index, depth in enumerate(depths):
                 label = model_label(depth, residual)
                 color = kind_color(residual, index, len(depths))
-                for key, style, width, name in (("train_error", "--", 2.0, "training"),
-                                                ("test_error", "-", 3.2, "test")):
+                for key, style, width, name in (("train_error", "--", 2.0, text["training"]),
+                                                ("test_error", "-", 3.2, text["test"])):
                     curve = _mean_curve(runs[label], key, epochs)
                     if curve is None:
                         continue
                     x, mean, low, high = curve
-                    ax.plot(x, mean, color=color, linestyle=style, linewidth=width, label=f"{label} {name} error")
+                    ax.plot(x, mean, color=color, linestyle=style, linewidth=width, label=name.format(model=label))
                     ax.fill_between(x, low, high, color=color, alpha=0.18, linewidth=0)
             ax.axhline(100 * (1 - 1 / num_classes), color="gray", linestyle=":", linewidth=1.5,
-                       label="chance level (guessing)")
-            ax.set(xlabel="epoch", ylabel="error (%)", ylim=(0, 100),
-                   title=("plain nets (no shortcuts)" if not residual else "ResNets (shortcuts)")
-                   + f": mean of {n_seeds} seeds, band = range")
+                       label=text["chance"])
+            ax.set(xlabel=text["epoch"], ylabel=text["error"], ylim=(0, 100),
+                   title=(text["plain_title"] if not residual else text["residual_title"])
+                   + text["seeds_title"].format(seeds=n_seeds))
             ax.xaxis.get_major_locator().set_params(integer=True)
             ax.legend(loc="best")
 
@@ -251,21 +184,22 @@ def _plot(path, runs, final, depths, title, num_classes, epochs, n_seeds):
                     continue
                 color = kind_color(residual, 1, 2)
                 ax.bar(index + offset, np.mean(values), bar_width * 0.92, color=color, alpha=0.85,
-                       label=("plain" if not residual else "ResNet") if index == 0 else None)
+                       label=(text["plain"] if not residual else text["resnet"]) if index == 0 else None)
                 ax.scatter(np.full(len(values), index + offset), values, color="black", s=36, zorder=3,
-                           label="one seed" if index == 0 and not residual else None)
+                           label=text["one_seed"] if index == 0 and not residual else None)
                 ax.annotate(f"{label}\n{np.mean(values):.1f}%", (index + offset, max(values)),
                             xytext=(0, 9), textcoords="offset points", ha="center", fontsize=13)
-        ax.set_xticks(range(len(depths)), [f"{depth} layers" for depth in depths])
-        ax.set(ylabel="final training error (%)", ylim=(0, 100),
-               title=f"final training error (bar: mean of {n_seeds} seeds)")
+        ax.set_xticks(range(len(depths)), [text["layers"].format(depth=depth) for depth in depths])
+        ax.set(ylabel=text["final"], ylim=(0, 100), title=text["final_title"].format(seeds=n_seeds))
         ax.legend(loc="upper left")
         fig.suptitle(title)
+    return path
 
 
 def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, depths=None, widths=None,
                 epochs=None, image_size=None, train_samples=None, test_samples=None, difficulty=None,
-                seeds=None, batch_size=None, lr=None, momentum=None, weight_decay=None, warmup_epochs=None):
+                seeds=None, batch_size=None, lr=None, momentum=None, weight_decay=None, warmup_epochs=None,
+                lang="en"):
     """Run the demo; returns a DemoResult (errors as fractions, differences in percentage points).
 
     numbers["final"]["plain56"]["train_error"] is the mean over the seeds, ..._per_seed/_min/_max the rest;
@@ -274,6 +208,7 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     seed: the first seed; seeds: how many (seed, seed + 1, ...), each with its own data, weights and batch order.
     data_dir: a CIFAR-10 folder (then a subset of CIFAR-10 with widths 16/32/64 at 32x32), else synthetic data.
     The other arguments override the preset (depths: (shallow, deep), both of the form 6n + 2).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
     presets = PRESETS if data_dir is None else {mode: {**preset, **CIFAR_PRESETS[mode]}
@@ -293,20 +228,16 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     folder = output_dir(NAME, out_dir)
     labels = [model_label(depth, residual) for residual in (False, True) for depth in depths]
     runs = {label: [] for label in labels}
-    rows, description, num_classes = [], None, 10
+    rows, descriptions, num_classes = [], None, 10
     for current in seed_list:
         config = base_config(chosen, current, data_dir)
         dataset = build_dataset(config)
         num_classes = dataset.num_classes
-        if description is None:
-            source = (f"CIFAR-10 ({len(dataset.y_train)} training images)" if data_dir is not None else
-                      f"the synthetic task (difficulty {chosen['difficulty']}, {len(dataset.y_train)} training "
-                      f"images of {chosen['image_size']}x{chosen['image_size']})")
-            description = (f"4 nets on {source}, widths {'/'.join(map(str, chosen['widths']))}, {chosen['epochs']} "
-                           f"epochs, batch {chosen['batch_size']}, lr {chosen['lr']:g} with "
-                           f"{chosen['warmup_epochs']} warm-up epoch(s) and a cosine schedule")
+        if descriptions is None:
+            descriptions = {language: describe(language, chosen, len(dataset.y_train), data_dir is not None)
+                            for language in LANGUAGES}
             if verbose:
-                print(f"Training {description}, seeds {', '.join(map(str, seed_list))}", flush=True)
+                print(f"Training {descriptions['en']}, seeds {', '.join(map(str, seed_list))}", flush=True)
         for residual in (False, True):
             for depth in depths:
                 label = model_label(depth, residual)
@@ -329,10 +260,8 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
                   [(label, run["seed"], *(final[label][f"{key}_per_seed"][index] for key in KEYS),
                     run["diverged"] or "") for label in labels for index, run in enumerate(runs[label])]),
     ]
-    path = os.path.join(folder, "degradation.png")
-    title = (f"Plain vs residual nets of depth {depths[0]} and {depths[1]}, identical settings, {len(seed_list)} "
-             f"seeds ({'CIFAR-10 subset' if data_dir is not None else 'synthetic task'})")
-    _plot(path, runs, final, depths, title, num_classes, chosen["epochs"], len(seed_list))
+    figures = [_plot(folder, runs, final, depths, data_dir is not None, num_classes, chosen["epochs"], len(seed_list),
+                     language) for language in languages(lang)]
     numbers = {
         "depths": list(depths), "seeds": seed_list,
         "settings": {key: (list(value) if isinstance(value, tuple) else value) for key, value in chosen.items()},
@@ -341,8 +270,10 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
         "curves": {label: [run["history"] for run in runs[label]] for label in labels},
         "diverged": {label: [run["diverged"] for run in runs[label]] for label in labels},
     }
-    reading = _reading(final, comparisons, depths, labels, description, seed_list)
-    result = DemoResult(NAME, folder, [path], tables, numbers, reading, time.perf_counter() - start)
+    readings = {language: READINGS[language](final, comparisons, depths, labels, descriptions[language], seed_list)
+                for language in languages(lang)}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

@@ -17,10 +17,12 @@ import numpy as np
 
 from .. import functional as F
 from ..errors import UserError
+from ..language import figure_file, languages
 from ..nn import Conv2d
 from ..summary import summary
 from .common import DemoResult, figure, output_dir, settings, write_csv
 from .degradation import train_one
+from .feature_maps_text import READINGS, TEXT
 
 NAME = "feature-maps"
 DESCRIPTION = ("the first conv's filters and every stage's feature maps for one image, from a trained model "
@@ -46,9 +48,9 @@ def _train_model(chosen, seed, log):
     model, history, diverged = train_one(config, dataset, chosen["depth"], chosen["widths"], True, log)
     if diverged:
         raise RuntimeError(f"feature-maps: training diverged ({diverged})")
-    source = (f"cifar_resnet depth {chosen['depth']} (widths {'/'.join(map(str, chosen['widths']))}) trained "
-              f"{chosen['epochs']} epoch(s) on the digits at {chosen['image_size']}x{chosen['image_size']}, "
-              f"test error {100 * history[-1]['test_error']:.1f}%")
+    source = ("source_trained", {"depth": chosen["depth"], "widths": "/".join(map(str, chosen["widths"])),
+                                 "epochs": chosen["epochs"], "size": chosen["image_size"],
+                                 "error": 100 * history[-1]["test_error"]})  # words: TEXT[language][source[0]]
     return model, dataset, source, initial
 
 
@@ -87,7 +89,8 @@ def _load_model(checkpoint, data_dir):
             initial = None
     except (UserError, TypeError, ValueError):
         initial = None
-    return model, dataset, f"{info['architecture']['name']} loaded from {checkpoint}", initial
+    source = ("source_loaded", {"architecture": info["architecture"]["name"], "checkpoint": checkpoint})
+    return model, dataset, source, initial
 
 
 def record_stages(model, x):
@@ -107,16 +110,17 @@ def record_stages(model, x):
 
 
 def _pick_image(model, dataset, dtype, image_index):
-    """(index, how it was chosen): the given test image, or (None) the first of 500 test images the model gets right."""
+    """(index, how it was chosen: a key of TEXT): the given test image, or (None) the first of 500 test images the
+    model gets right."""
     if image_index is not None:
-        return int(image_index) % len(dataset.y_test), ""
+        return int(image_index) % len(dataset.y_test), "picked_given"
     model.eval()
     count = min(500, len(dataset.y_test))
     predictions = np.argmax(model(dataset.x_test[:count].astype(dtype)), axis=1)
     correct = np.flatnonzero(predictions == dataset.y_test[:count])
     if len(correct) == 0:
-        return 0, " (the model gets none of the first test images right)"
-    return int(correct[0]), " (the first test image the model gets right)"
+        return 0, "picked_none"
+    return int(correct[0]), "picked_right"
 
 
 def _display_image(image, dataset):
@@ -128,15 +132,16 @@ def _display_image(image, dataset):
     return image[0]
 
 
-def _plot_filters(path, weights, initial=None):
+def _plot_filters(path, weights, initial=None, language="en"):
     """The first conv's filters after training, and (when known) the same filters at initialisation above them,
     on one colour scale so that their sizes compare."""
-    sets = ([("at initialisation (random)", initial)] if initial is not None else []) + [("after training", weights)]
+    text = TEXT[language]
+    sets = ([(text["at_init"], initial)] if initial is not None else []) + [(text["after_training"], weights)]
     count, in_channels = weights.shape[:2]
     columns = min(8, count)
     rows_per_set = math.ceil(count / columns)
     rows = rows_per_set * len(sets)
-    with figure(path, rows, columns, figsize=(2.0 * columns + 3, 2.1 * rows + 1.8)) as (fig, axes):
+    with figure(path, rows, columns, figsize=(2.0 * columns + 3, 2.1 * rows + 1.8), language=language) as (fig, axes):
         limit = max(float(np.max(np.abs(array))) for _, array in sets) or 1.0
         image = None
         for set_index, (when, array) in enumerate(sets):
@@ -153,16 +158,15 @@ def _plot_filters(path, weights, initial=None):
                     ax.imshow((rgb - rgb.min()) / (np.ptp(rgb) or 1.0))
                 else:
                     image = ax.imshow(array[index].mean(axis=0), cmap="RdBu_r", vmin=-limit, vmax=limit)
-                ax.set_title(f"filter {index}", fontsize=12)
+                ax.set_title(text["filter"].format(index=index), fontsize=12)
                 if index % columns == 0:
                     ax.set_ylabel(when if index == 0 else "", fontsize=13)
         if image is not None:
             colorbar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9)
-            colorbar.set_label("weight value (red +, blue -)" + (" (mean over input channels)"
-                                                                 if in_channels > 1 else ""))
+            colorbar.set_label(text["weight_colorbar"] + (text["channel_mean"] if in_channels > 1 else ""))
         kh, kw = weights.shape[2:]
-        fig.suptitle(f"First conv layer: {count} filters of {kh}x{kw} pixels, {in_channels} input channel(s)"
-                     + (", before and after training" if initial is not None else ""))
+        fig.suptitle(text["filters_suptitle"].format(count=count, kh=kh, kw=kw, in_channels=in_channels)
+                     + (text["before_after"] if initial is not None else ""))
 
 
 def _filter_change(weights, initial):
@@ -174,21 +178,11 @@ def _filter_change(weights, initial):
             "correlation": float(np.corrcoef(weights.ravel(), initial.ravel())[0, 1])}
 
 
-def _filter_change_text(weights, initial):
-    change = _filter_change(weights, initial)
-    if change is None:
-        return " (Its initial weights are not known for this file, so only the trained filters are shown.)"
-    correlation = change["correlation"]
-    verdict = ("mostly the random start, rescaled and refined" if correlation > 0.7 else
-               "reshaped well beyond the random start" if correlation < 0.4 else "partly reshaped")
-    return (f" Compared with their random start (top rows of the figure): norm x{change['norm_ratio']:.2f}, "
-            f"correlation with the initial weights {correlation:.2f} ({verdict}); ||W - W0|| / ||W0|| = "
-            f"{change['relative_change']:.2f}.")
-
-
-def _plot_maps(path, image, stages, shown, title):
+def _plot_maps(path, image, stages, shown, title, language="en"):
+    text = TEXT[language]
     columns = shown + 1
-    with figure(path, len(stages), columns, figsize=(2.3 * columns + 1.5, 2.4 * len(stages) + 1.2)) as (fig, axes):
+    with figure(path, len(stages), columns, figsize=(2.3 * columns + 1.5, 2.4 * len(stages) + 1.2),
+                language=language) as (fig, axes):
         mappable = None
         for row, (name, output) in enumerate(stages):
             for column in range(columns):
@@ -200,7 +194,7 @@ def _plot_maps(path, image, stages, shown, title):
                     ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
                     ax.set_ylabel(f"{name}\n{output.shape[0]} x {output.shape[1]} x {output.shape[2]}", fontsize=13)
                     if row == 0:
-                        ax.set_title("input image", fontsize=12)
+                        ax.set_title(text["input_image"], fontsize=12)
                     continue
                 channel = column - 1
                 if channel >= output.shape[0]:
@@ -210,10 +204,10 @@ def _plot_maps(path, image, stages, shown, title):
                 scaled = (values - values.min()) / (np.ptp(values) or 1.0)
                 mappable = ax.imshow(scaled, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
                 if row == 0:
-                    ax.set_title(f"channel {channel}", fontsize=12)
+                    ax.set_title(text["channel"].format(index=channel), fontsize=12)
         if mappable is not None:
             colorbar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.8)
-            colorbar.set_label("activation, scaled to each map's range (0 = its min, 1 = its max)")
+            colorbar.set_label(text["maps_colorbar"])
         fig.suptitle(title)
 
 
@@ -230,12 +224,14 @@ def _conv_cost_per_stage(model, input_shape):
 
 def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=None, verbose=True, depth=None,
                  widths=None, epochs=None, image_size=None, train_samples=None, channels_shown=None,
-                 image_index=None):
+                 image_index=None, lang="en"):
     """Run the demo; returns a DemoResult (numbers["stages"] = [{"name", "channels", "height", ...}], ...).
 
     image_index: the test image to show; None picks the first one the model classifies correctly.
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {"depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size,
                                        "train_samples": train_samples, "channels_shown": channels_shown,
                                        "image_index": image_index})
@@ -274,34 +270,29 @@ def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=No
     ]
     class_name = dataset.class_names[label] if dataset.class_names else str(label)
     predicted_name = dataset.class_names[predicted] if dataset.class_names else str(predicted)
-    figures = [os.path.join(folder, "first_conv_filters.png"), os.path.join(folder, "feature_maps.png")]
-    _plot_filters(figures[0], weights, initial)
-    _plot_maps(figures[1], _display_image(x[0].astype(np.float64), dataset), stages, int(chosen["channels_shown"]),
-               f"Feature maps of test image {index} (a '{class_name}', predicted '{predicted_name}' with "
-               f"p = {probabilities[predicted]:.2f}); first {chosen['channels_shown']} channels of each stage")
-
-    lines = [f"Model: {source}.",
-             f"Test image {index}{picked}: a '{class_name}', predicted '{predicted_name}' (probability "
-             f"{probabilities[predicted]:.2f})" + ("." if predicted == label else " - a MISTAKE."),
-             f"First conv: {weights.shape[0]} filters of {weights.shape[2]}x{weights.shape[3]} on "
-             f"{weights.shape[1]} input channel(s)." + _filter_change_text(weights, initial),
-             "Stage outputs for this image (channels x height x width, share of zeros after ReLU):"]
-    for row in stage_rows:
-        lines.append(f"  {row['name']:<7} {row['channels']:>4} x {row['height']:>3} x {row['width']:<3}  "
-                     f"{100 * row['fraction_zero']:5.1f}% zeros")
-    if len(costs) > 1:
-        values = list(costs.values())
-        same = max(values) <= 1.3 * min(values)
-        lines.append("One 3x3 conv costs " + ", ".join(f"{value:,}" for value in values) + " multiply-adds in "
-                     + ", ".join(costs) + (": about the same at every stage - halving the map and doubling the "
-                                           "filters keeps the cost per layer (paper, section 3.3)." if same else
-                                           ": NOT the same at every stage in this model."))
-    reading = "\n".join(lines)
-    numbers = {"source": source, "image_index": index, "label": label, "predicted": predicted,
-               "probability": float(probabilities[predicted]), "stages": stage_rows,
+    display = _display_image(x[0].astype(np.float64), dataset)
+    shown = int(chosen["channels_shown"])
+    change = _filter_change(weights, initial)
+    figures, readings = [], {}
+    for language in asked:
+        text = TEXT[language]
+        figures.append(os.path.join(folder, figure_file("first_conv_filters.png", language)))
+        _plot_filters(figures[-1], weights, initial, language)
+        figures.append(os.path.join(folder, figure_file("feature_maps.png", language)))
+        _plot_maps(figures[-1], display, stages, shown, text["maps_suptitle"].format(
+            index=index, label=class_name, predicted=predicted_name, probability=probabilities[predicted],
+            shown=chosen["channels_shown"]), language)
+        readings[language] = READINGS[language]({
+            "source": text[source[0]].format(**source[1]), "index": index, "picked": text[picked],
+            "label": class_name, "predicted": predicted_name, "probability": probabilities[predicted],
+            "correct": predicted == label, "weights_shape": weights.shape, "change": change, "stages": stage_rows,
+            "costs": costs})
+    numbers = {"source": TEXT["en"][source[0]].format(**source[1]), "image_index": index, "label": label,
+               "predicted": predicted, "probability": float(probabilities[predicted]), "stages": stage_rows,
                "conv_multiply_adds_per_stage": costs, "first_conv_shape": list(weights.shape),
-               "first_conv_change": _filter_change(weights, initial)}
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+               "first_conv_change": change}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from .. import functional as F
+from ..language import figure_file, languages
 from ..models import cifar_resnet
 from ..nn import Conv2d
 from .common import (
@@ -30,12 +31,12 @@ from .common import (
     figure,
     kind_color,
     model_label,
-    orders_of_magnitude,
     output_dir,
     remove_batchnorm,
     settings,
     write_csv,
 )
+from .gradient_flow_text import READINGS, TEXT
 
 NAME = "gradient-flow"
 DESCRIPTION = ("at initialisation, ||dL/d(activation)|| at every block relative to the last block, plain vs "
@@ -72,87 +73,16 @@ def measure(model, x, y):
             [float(np.linalg.norm(module.weight.data)) for _, module in convs])
 
 
-def _verdict(ratio):
-    """Plain words for a first/last gradient-norm ratio."""
-    if ratio >= 100:
-        return f"the gradient EXPLODES toward the input ({orders_of_magnitude(ratio):.1f} orders of magnitude)"
-    if ratio <= 0.01:
-        return f"the gradient VANISHES toward the input ({orders_of_magnitude(ratio):.1f} orders of magnitude)"
-    if 0.1 <= ratio <= 10:
-        return "stays within one order of magnitude"
-    direction = "grows" if ratio > 1 else "shrinks"
-    return f"{direction} toward the input, but stays within two orders of magnitude"
+FIGURES = ("gradient_flow.png", "ratio_vs_depth.png", "weight_gradients.png")
 
 
-def _reading(runs, depths, batchnorm):
-    deepest = max(depths)
-    lines = [f"Gradient flow at initialisation ({'with' if batchnorm else 'WITHOUT'} BatchNorm): "
-             "||dL/d(output of first block)|| / ||dL/d(output of last block)||"]
-    for depth in depths:
-        for residual in (False, True):
-            ratio = runs[(depth, residual)]["ratio"]
-            lines.append(f"  {model_label(depth, residual):>9}: {ratio:10.3g}  - {_verdict(ratio)}")
-    plain, residual = runs[(deepest, False)]["ratio"], runs[(deepest, True)]["ratio"]
-    gap = orders_of_magnitude(plain) - orders_of_magnitude(residual)
-    if gap >= 1:
-        lines.append(f"At depth {deepest} the plain net's ratio is {gap:.1f} orders of magnitude further from 1 "
-                     "than the residual net's: the shortcuts keep the gradient's size nearly the same at every "
-                     "block.")
-    elif gap <= -1:
-        lines.append(f"At depth {deepest} the RESIDUAL net's ratio is {-gap:.1f} orders of magnitude further from "
-                     "1 than the plain net's.")
-    else:
-        lines.append(f"At depth {deepest} plain and residual ratios are within one order of magnitude of each "
-                     "other.")
-    if batchnorm and plain > 10:
-        lines.append("So with BatchNorm the deep plain net does NOT suffer from vanishing gradients: they grow "
-                     "toward the input. The paper (section 4.1) says the same - BN keeps the signals of its plain "
-                     "nets healthy - and calls the degradation of deep plain nets an optimisation difficulty.")
-    if plain < 0.1:
-        strength = "the textbook 'vanishing gradient'" if plain < 0.01 else "a mild vanishing gradient"
-        lines.append(f"Here the deep plain net's gradient shrinks toward the input ({plain:.2g} of its size at the "
-                     f"end): {strength}" + (", even with BatchNorm." if batchnorm else
-                                            " - the regime BatchNorm prevents."))
-    if not batchnorm and residual > 10 * max(plain, 1):
-        lines.append("Without BatchNorm nothing rescales the residual sum x + F(x): its variance roughly doubles "
-                     "at every block, forward and backward, so the residual net's gradient explodes. This is why "
-                     "ResNets pair shortcuts with BatchNorm (or a careful initialisation).")
-    lines += _weight_gradient_reading(runs, deepest, batchnorm)
-    return "\n".join(lines)
-
-
-def _weight_gradient_reading(runs, deepest, batchnorm):
-    """What weight_gradients.png shows: ||dL/dW|| of every conv, and why it can differ from the block gradients."""
-    plain, residual = runs[(deepest, False)], runs[(deepest, True)]
-    level = {r: float(np.median(runs[(deepest, r)]["conv_grad_norms"])) for r in (False, True)}
-    lines = [f"weight_gradients.png shows ||dL/dW|| of every conv layer. dL/dW = sum over all positions of (the "
-             "conv's input) x (the gradient at its output), so it follows the block gradients above only where "
-             "the activations keep one size. First conv / last conv at depth "
-             f"{deepest}: plain {plain['conv_ratio']:.3g}, residual {residual['conv_ratio']:.3g}."]
-    if batchnorm:
-        lines.append("With BatchNorm every conv's input has about the same size (BN-ReLU output), so the weight "
-                     "gradients repeat the picture of the block gradients: the plain net's grow toward the input "
-                     "(its first layers would get the largest updates), the ResNet's stay within a small factor.")
-    else:
-        spread = max(orders_of_magnitude(plain["conv_ratio"]), orders_of_magnitude(residual["conv_ratio"]))
-        blocks = max(orders_of_magnitude(plain["ratio"]), orders_of_magnitude(residual["ratio"]))
-        if spread < blocks - 1:
-            lines.append(f"Without BatchNorm the weight gradients change far less from the first conv to the last "
-                         f"(within {spread:.1f} orders of magnitude) than the block gradients do (up to "
-                         f"{blocks:.1f}): no contradiction. dL/dW multiplies a conv's input by the gradient at its "
-                         "output, and without BN the two change in opposite directions along the depth: in the "
-                         "ResNet the activations grow toward the OUTPUT (variance x2 per block) as the gradients "
-                         "grow toward the INPUT; in the plain net the activations shrink toward the output as the "
-                         "gradients shrink toward the input. The product stays about the same at every layer.")
-        lines.append(f"What differs is the level: median ||dL/dW|| {level[True]:.3g} in the ResNet vs "
-                     f"{level[False]:.3g} in the plain net at depth {deepest} - without BN the deep ResNet's every "
-                     "layer would get an enormous update, the plain net's a tiny one.")
-    return lines
-
-
-def _plot(path_blocks, path_ratio, path_weights, runs, depths, batchnorm):
-    title_bn = "with BatchNorm (train mode)" if batchnorm else "WITHOUT BatchNorm"
-    with figure(path_blocks, figsize=(12, 7)) as (fig, axes):
+def _plot(folder, runs, depths, batchnorm, language):
+    """The three figures, in `language` -> their paths."""
+    text = TEXT[language]
+    path_blocks, path_ratio, path_weights = paths = [os.path.join(folder, figure_file(name, language))
+                                                     for name in FIGURES]
+    title_bn = text["with_bn"] if batchnorm else text["without_bn"]
+    with figure(path_blocks, figsize=(12, 7), language=language) as (fig, axes):
         ax = axes[0, 0]
         for index, depth in enumerate(depths):
             for residual in (False, True):
@@ -161,27 +91,25 @@ def _plot(path_blocks, path_ratio, path_weights, runs, depths, batchnorm):
                 ax.plot(positions, np.asarray(run["block_norms"]) / run["block_norms"][-1],
                         color=kind_color(residual, index, len(depths)),
                         **(RESIDUAL_STYLE if residual else PLAIN_STYLE), markersize=4,
-                        label=f"{model_label(depth, residual)}: ratio {run['ratio']:.3g}")
+                        label=text["block_label"].format(model=model_label(depth, residual), ratio=run["ratio"]))
         ax.axhline(1.0, color="black", linewidth=1)
-        ax.set(yscale="log", xlabel="block index (1 = next to the input -> last = next to the output)",
-               ylabel="||dL/d(block output)|| / same at last block\n(log scale, no unit)",
-               title=f"Gradient size at every block at initialisation, {title_bn}")
-        ax.legend(ncol=2, title="model: first/last ratio")
-    with figure(path_ratio, figsize=(10, 6.5)) as (fig, axes):
+        ax.set(yscale="log", xlabel=text["block_xlabel"], ylabel=text["block_ylabel"],
+               title=text["block_title"].format(bn=title_bn))
+        ax.legend(ncol=2, title=text["block_legend"])
+    with figure(path_ratio, figsize=(10, 6.5), language=language) as (fig, axes):
         ax = axes[0, 0]
         for residual in (False, True):
             ratios = [runs[(depth, residual)]["ratio"] for depth in depths]
             ax.plot(depths, ratios, color=kind_color(residual), **(RESIDUAL_STYLE if residual else PLAIN_STYLE),
-                    markersize=10, label="residual (ResNet)" if residual else "plain (no shortcuts)")
+                    markersize=10, label=text["residual"] if residual else text["plain"])
             for depth, ratio in zip(depths, ratios, strict=True):
                 ax.annotate(f"{ratio:.2g}", (depth, ratio), textcoords="offset points", xytext=(8, 6))
-        ax.axhline(1.0, color="black", linewidth=1, label="ratio 1 (same size everywhere)")
+        ax.axhline(1.0, color="black", linewidth=1, label=text["one"])
         ax.margins(x=0.12)
-        ax.set(yscale="log", xticks=list(depths), xlabel="depth (weighted layers)",
-               ylabel="gradient norm, first block / last block\n(log scale)",
-               title=f"First-to-last gradient ratio against depth, {title_bn}")
+        ax.set(yscale="log", xticks=list(depths), xlabel=text["ratio_xlabel"], ylabel=text["ratio_ylabel"],
+               title=text["ratio_title"].format(bn=title_bn))
         ax.legend()
-    with figure(path_weights, figsize=(12, 7)) as (fig, axes):
+    with figure(path_weights, figsize=(12, 7), language=language) as (fig, axes):
         ax = axes[0, 0]
         for index, depth in enumerate(depths):
             for residual in (False, True):
@@ -190,18 +118,19 @@ def _plot(path_blocks, path_ratio, path_weights, runs, depths, batchnorm):
                         color=kind_color(residual, index, len(depths)),
                         linestyle=(RESIDUAL_STYLE if residual else PLAIN_STYLE)["linestyle"],
                         label=model_label(depth, residual))
-        ax.set(yscale="log", xlabel="conv layer index (1 = first conv, next to the input)",
-               ylabel="||dL/dW|| of the conv's weights\n(log scale)",
-               title=f"Weight-gradient norm of every conv layer, {title_bn}")
+        ax.set(yscale="log", xlabel=text["conv_xlabel"], ylabel=text["conv_ylabel"],
+               title=text["conv_title"].format(bn=title_bn))
         ax.legend(ncol=2)
+    return paths
 
 
 def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, depths=None, batch_size=None,
-                  image_size=None, widths=None, dtype="float32"):
+                  image_size=None, widths=None, dtype="float32", lang="en"):
     """Run the demo; returns a DemoResult (numbers["ratio"]["plain110"] = first/last gradient-norm ratio, ...).
 
     quick: small batch, images and widths (seconds); full: batch 32 of 32x32 images, widths 16/32/64.
     depths, batch_size, image_size, widths: override the preset. no_bn: remove every BatchNorm.
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
     chosen = settings(quick, PRESETS, {"depths": depths, "batch_size": batch_size, "image_size": image_size,
@@ -247,9 +176,7 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
                   ("model", "depth", "residual", "batchnorm", "blocks", "first_to_last_block_ratio",
                    "first_to_last_conv_weight_grad_ratio"), summary_rows),
     ]
-    figures = [os.path.join(folder, name) for name in ("gradient_flow.png", "ratio_vs_depth.png",
-                                                       "weight_gradients.png")]
-    _plot(*figures, runs, depths, not no_bn)
+    figures = [path for language in languages(lang) for path in _plot(folder, runs, depths, not no_bn, language)]
     numbers = {
         "batchnorm": not no_bn,
         "depths": list(depths),
@@ -257,8 +184,9 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
         "conv_ratio": {model_label(d, r): runs[(d, r)]["conv_ratio"] for d in depths for r in (False, True)},
         "block_norms": {model_label(d, r): runs[(d, r)]["block_norms"] for d in depths for r in (False, True)},
     }
-    reading = _reading(runs, depths, not no_bn)
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    readings = {language: READINGS[language](runs, depths, not no_bn) for language in languages(lang)}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..language import figure_file, languages
 from ..training import build_model
 from .common import (
     DemoResult,
@@ -38,6 +39,22 @@ NAME = "layer-responses"
 DESCRIPTION = ("the paper's Figure 7: std of every block's residual F(x) (BN output before the addition) at "
                "initialisation and after training, plain vs ResNet - smaller in ResNets, not zero")
 PRESETS = LESION_PRESETS  # the same two nets as the lesion demo
+TEXT = {  # the figure's words, per language
+    "en": {
+        "trained": "{model} after training", "init": "{model} at initialisation",
+        "order_xlabel": "block (stage.index; from the input to the output)",
+        "ylabel": "std of the residual F(x)\n(last BN output of the block)", "order_title": "(a) in network order",
+        "sorted_xlabel": "blocks sorted by their response (largest first)", "sorted_title": "(b) sorted by magnitude",
+        "suptitle": "Layer responses of trained {depth}-layer nets (the paper's Figure 7)",
+    },
+    "ko": {
+        "trained": "{model} 훈련 후", "init": "{model} 초기화 직후",
+        "order_xlabel": "블록 (단계.번호; 입력 쪽부터 출력 쪽으로)",
+        "ylabel": "잔차 F(x)의 표준편차 (블록의 마지막 BN 출력)", "order_title": "(a) 신경망 안의 순서대로",
+        "sorted_xlabel": "응답 크기순으로 정렬한 블록 (큰 것부터)", "sorted_title": "(b) 크기순으로 정렬",
+        "suptitle": "훈련된 {depth}층 신경망의 층 응답 (논문의 Figure 7)",
+    },
+}
 
 
 def block_responses(model, x):
@@ -111,8 +128,58 @@ def _reading(runs, depth, names, settings_text):
     return "\n".join(lines)
 
 
-def _plot(path, runs, depth, names):
-    with figure(path, 1, 2, figsize=(17, 7), sharey=True) as (fig, axes):
+def _settings_ko(chosen, n_train, seed):
+    """lesion.digits_config's description of the training, in Korean."""
+    return (f"{chosen['image_size']}x{chosen['image_size']} 손글씨 숫자, 훈련 이미지 {n_train}장, 폭 "
+            f"{'/'.join(map(str, chosen['widths']))}, {chosen['epochs']}에포크, 시드 {seed}")
+
+
+def _reading_ko(runs, depth, names, settings_text):
+    lines = [f"테스트 이미지에서 잰 블록별 잔차 F(x)(덧셈 직전, 블록의 마지막 BN 출력)의 표준편차, {depth}층 "
+             f"신경망({settings_text}):"]
+    for residual in (False, True):
+        run = runs[residual]
+        lines.append(f"  {model_label(depth, residual):<9} 초기화 직후 중앙값 {run['init_median']:.2f}; 훈련 후 "
+                     f"중앙값 {run['median']:.2f}, 범위 {run['min']:.2f} .. {run['max']:.2f} (테스트 오차 "
+                     f"{100 * run['test_error']:.1f}%)")
+    plain, resnet = runs[False], runs[True]
+    lines.append(f"초기화 직후에는 두 신경망 모두 응답의 표준편차가 약 1입니다({plain['init_median']:.2f}, "
+                 f"{resnet['init_median']:.2f}). 배치 정규화가 정규화하고, 그 스케일 γ가 1에서 시작하기 때문입니다.")
+    smaller = sum(resnet["trained"][name] < plain["trained"][name] for name in names)
+    if resnet["median"] < plain["median"]:
+        lines.append(f"훈련 후 ResNet의 응답은 논문의 Figure 7처럼 플레인 신경망보다 작습니다: 중앙값 "
+                     f"{resnet['median']:.2f} 대 {plain['median']:.2f}, 블록 {len(names)}개 중 {smaller}개에서 더 "
+                     "작습니다" + (". 다만 이 크기에서는 차이가 근소합니다." if resnet["median"] >
+                                 0.8 * plain["median"] else "."))
+    else:
+        lines.append(f"논문의 Figure 7과 달리, 여기서는 ResNet의 응답이 더 작지 않았습니다(중앙값 "
+                     f"{resnet['median']:.2f}, 플레인 {plain['median']:.2f}; 블록 {len(names)}개 중 {smaller}개에서 "
+                     "더 작음).")
+    change = resnet["median"] / resnet["init_median"]
+    if change < 0.9:
+        lines.append(f"훈련은 ResNet의 잔차를 초기화 직후 크기의 {change:.0%}로 줄였지만(중앙값), 0이 된 것은 하나도 "
+                     f"없습니다: 가장 작은 것이 {resnet['min']:.2f}입니다.")
+    else:
+        lines.append(f"훈련해도 ResNet의 잔차는 줄어들지 않았습니다: 중앙값이 초기화 직후 크기의 {change:.0%}이고, "
+                     f"가장 작은 것은 {resnet['min']:.2f}입니다.")
+    lines.append(f"지름길이 나르는 신호에 비하면 ResNet의 잔차는 std(F(x)) / std(x) = {resnet['relative_median']:.2f}"
+                 f"입니다(블록들의 중앙값; 초기화 직후 {resnet['relative_init_median']:.2f}). 사라져 가는 보정이 "
+                 "아니라 x와 같은 자릿수의 보정입니다.")
+    lines.append("따라서 '훈련될수록 F(x) -> 0'은 논문을 과장한 말입니다. 논문이 보고한 것은 잔차 함수의 응답이 플레인 "
+                 "신경망보다 대체로 더 작다는 것(그리고 더 깊은 ResNet일수록 더 작다는 것)이고, 이는 항등 사상이 좋은 "
+                 "기준점이라는 생각(사전 조건화)을 뒷받침합니다. 응답이 사라진다는 뜻이 아닙니다. F(x) = 0인 블록은 "
+                 "아무 일도 하지 않습니다.")
+    return "\n".join(lines)
+
+
+READINGS = {"en": _reading, "ko": _reading_ko}
+
+
+def _plot(folder, runs, depth, names, language):
+    """The figure, in `language` -> its path."""
+    text = TEXT[language]
+    path = os.path.join(folder, figure_file("layer_responses.png", language))
+    with figure(path, 1, 2, figsize=(17, 7), sharey=True, language=language) as (fig, axes):
         positions = np.arange(1, len(names) + 1)
         for residual in (False, True):
             run = runs[residual]
@@ -121,28 +188,30 @@ def _plot(path, runs, depth, names):
             trained = np.array([run["trained"][name] for name in names])
             init = np.array([run["init"][name] for name in names])
             style = {"marker": "o" if residual else "s", "linestyle": "-" if residual else "--"}
-            axes[0, 0].plot(positions, trained, color=color, label=f"{label} after training", **style)
+            axes[0, 0].plot(positions, trained, color=color, label=text["trained"].format(model=label), **style)
             axes[0, 0].plot(positions, init, color=color, linewidth=1.5, alpha=0.6, linestyle=":",
-                            marker=style["marker"], markersize=4, label=f"{label} at initialisation")
-            axes[0, 1].plot(positions, np.sort(trained)[::-1], color=color, label=f"{label} after training",
-                            **style)
+                            marker=style["marker"], markersize=4, label=text["init"].format(model=label))
+            axes[0, 1].plot(positions, np.sort(trained)[::-1], color=color,
+                            label=text["trained"].format(model=label), **style)
         axes[0, 0].set_xticks(positions)
         axes[0, 0].set_xticklabels(names, rotation=60, ha="right", fontsize=11)
-        axes[0, 0].set(xlabel="block (stage.index; from the input to the output)",
-                       ylabel="std of the residual F(x)\n(last BN output of the block)",
-                       title="(a) in network order")
+        axes[0, 0].set(xlabel=text["order_xlabel"], ylabel=text["ylabel"], title=text["order_title"])
         axes[0, 0].legend(fontsize=11)
-        axes[0, 1].set(xlabel="blocks sorted by their response (largest first)", title="(b) sorted by magnitude",
+        axes[0, 1].set(xlabel=text["sorted_xlabel"], title=text["sorted_title"],
                        xticks=positions[::max(1, len(positions) // 8)])
         axes[0, 1].legend(fontsize=11)
         axes[0, 0].set_ylim(bottom=0)
-        fig.suptitle(f"Layer responses of trained {depth}-layer nets (the paper's Figure 7)")
+        fig.suptitle(text["suptitle"].format(depth=depth))
+    return path
 
 
 def layer_responses(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None,
                     image_size=None, train_samples=None, test_samples=None, batch_size=None, lr=None,
-                    momentum=None, weight_decay=None, warmup_epochs=None):
-    """Run the demo; returns a DemoResult (numbers["resnet32"]["trained"]["layer1.0"] = std of F(x), ...)."""
+                    momentum=None, weight_decay=None, warmup_epochs=None, lang="en"):
+    """Run the demo; returns a DemoResult (numbers["resnet32"]["trained"]["layer1.0"] = std of F(x), ...).
+
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    """
     import dataclasses
 
     start = time.perf_counter()
@@ -192,15 +261,17 @@ def layer_responses(quick=False, out_dir=None, seed=0, verbose=True, depth=None,
                         ("model", "depth", "residual", "block_index", "block", "bn_layer", "is_residual_output",
                          "std_at_init", "std_trained", "block_input_std_at_init", "block_input_std_trained"),
                         rows)]
-    figures = [os.path.join(folder, "layer_responses.png")]
-    _plot(figures[0], runs, depth, names)
+    figures = [_plot(folder, runs, depth, names, language) for language in languages(lang)]
     numbers = {"depth": depth, "blocks": names}
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = dict(run)
     numbers["resnet_smaller_in_blocks"] = int(sum(runs[True]["trained"][n] < runs[False]["trained"][n]
                                                   for n in names))
-    reading = _reading(runs, depth, names, settings_text)
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    settings_texts = {"en": settings_text, "ko": _settings_ko(chosen, len(dataset.y_train), seed)}
+    readings = {language: READINGS[language](runs, depth, names, settings_texts[language])
+                for language in languages(lang)}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

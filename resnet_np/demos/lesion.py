@@ -25,10 +25,12 @@ import time
 
 import numpy as np
 
+from ..language import figure_file, languages
 from ..nn.shortcuts import ZeroPadShortcut
 from ..training import TrainConfig, build_dataset
 from .common import DemoResult, figure, kind_color, model_label, output_dir, settings, write_csv
 from .degradation import train_one
+from .lesion_text import READINGS, TEXT
 
 NAME = "lesion"
 DESCRIPTION = ("delete one block at test time from a trained ResNet and from its plain twin (Veit et al. 2016): "
@@ -98,55 +100,21 @@ def digits_config(chosen, seed):
                          test_samples=chosen["test_samples"], seed=seed, schedule="cosine",
                          **{key: chosen[key] for key in TRAINING}).resolved()
     dataset = build_dataset(config)
-    text = (f"digits at {chosen['image_size']}x{chosen['image_size']}, {len(dataset.y_train)} training images, "
-            f"widths {'/'.join(map(str, chosen['widths']))}, {chosen['epochs']} epochs, seed {seed}")
-    return config, dataset, text
+    return config, dataset, describe_run(chosen, dataset, seed, "en")
 
 
-def _reading(runs, depth, chance, settings_text):
-    lines = [f"Deleting one block at a time from two trained {depth}-layer nets ({settings_text}); test error "
-             f"with nothing retrained (chance level {100 * chance:.0f}%):"]
-    for residual in (False, True):
-        run = runs[residual]
-        increases = run["increases"]
-        worst = max(increases, key=increases.get)
-        lines.append(f"  {model_label(depth, residual):<9} intact {100 * run['intact']:5.1f}%; one block deleted: "
-                     f"median {100 * run['median_error']:5.1f}% ({100 * run['median_increase']:+.1f} points), worst "
-                     f"{100 * run['errors'][worst]:5.1f}% ({worst}), over the {len(increases)} blocks that keep "
-                     "the shape")
-    plain, resnet = runs[False], runs[True]
-    if resnet["median_increase"] < plain["median_increase"]:
-        lines.append(f"Deleting a typical block costs the ResNet {100 * resnet['median_increase']:.1f} points of "
-                     f"test error and the plain net {100 * plain['median_increase']:.1f} points"
-                     + (" - it falls to about chance level" if plain["median_error"] > 0.8 * chance else "")
-                     + ". Veit et al. 2016: through its shortcuts a ResNet holds many paths of different lengths "
-                       "and acts like an ensemble of them; deleting a block removes only the paths through it. A "
-                       "plain net has one path: break any link and every later layer gets inputs it never saw.")
-        ordered = [resnet["increases"][name] for name in resnet["increases"]]
-        half = len(ordered) // 2
-        if half and np.mean(ordered[:half]) > 2 * np.mean(ordered[-half:]) + 0.01:
-            lines.append(f"In the ResNet, deleting an early block hurts more (first half of the blocks: "
-                         f"{100 * np.mean(ordered[:half]):+.1f} points on average, last half "
-                         f"{100 * np.mean(ordered[-half:]):+.1f}): the inputs of all later blocks change.")
-    else:
-        lines.append(f"At this size the ResNet was NOT more robust ({100 * resnet['median_increase']:.1f} vs "
-                     f"{100 * plain['median_increase']:.1f} points for a typical block).")
-    if resnet["downsampling"]:
-        typical = resnet["median_error"]
-        worse = [name for name, value in resnet["downsampling"].items() if value > typical]
-        lines.append("Downsampling blocks (stride 2, twice the channels), deleted by keeping only the parameter-free "
-                     "option-A shortcut (every second pixel, zero channels appended): ResNet "
-                     + ", ".join(f"{name} {100 * value:.1f}%" for name, value in resnet["downsampling"].items())
-                     + "; plain " + ", ".join(f"{name} {100 * value:.1f}%"
-                                              for name, value in plain["downsampling"].items())
-                     + "." + (" They hurt the ResNet more than a typical block: half of the new channels are "
-                              "zero without the block's branch (Veit et al. also found downsampling blocks the "
-                              "exception)." if worse else ""))
-    return "\n".join(lines)
+def describe_run(chosen, dataset, seed, language):
+    """The sizes of the run in words, in `language` (the English one is digits_config's description)."""
+    return TEXT[language]["settings"].format(size=chosen["image_size"], images=len(dataset.y_train),
+                                             widths="/".join(map(str, chosen["widths"])), epochs=chosen["epochs"],
+                                             seed=seed)
 
 
-def _plot(path, runs, depth, names, chance):
-    with figure(path, figsize=(14, 7)) as (fig, axes):
+def _plot(folder, runs, depth, names, chance, language):
+    """The figure, in `language` -> its path."""
+    text = TEXT[language]
+    path = os.path.join(folder, figure_file("lesion.png", language))
+    with figure(path, figsize=(14, 7), language=language) as (fig, axes):
         ax = axes[0, 0]
         positions = np.arange(1, len(names) + 1)
         for residual in (False, True):
@@ -154,27 +122,31 @@ def _plot(path, runs, depth, names, chance):
             errors = [100 * run["errors"][name] for name in names]
             ax.plot(positions, errors, color=kind_color(residual), marker="o" if residual else "s",
                     linestyle="-" if residual else "--", markersize=9,
-                    label=f"{model_label(depth, residual)}, one block deleted")
+                    label=text["deleted"].format(model=model_label(depth, residual)))
             ax.axhline(100 * run["intact"], color=kind_color(residual), linestyle=":", linewidth=2,
-                       label=f"{model_label(depth, residual)} intact ({100 * run['intact']:.1f}%)")
-        ax.axhline(100 * chance, color="gray", linestyle="-.", linewidth=1.5, label="chance level (guessing)")
+                       label=text["intact"].format(model=model_label(depth, residual), error=100 * run["intact"]))
+        ax.axhline(100 * chance, color="gray", linestyle="-.", linewidth=1.5, label=text["chance"])
         for index, name in enumerate(names):
             if runs[True]["is_downsampling"][name]:
                 ax.axvspan(index + 0.6, index + 1.4, color="gold", alpha=0.35, linewidth=0)
-        ax.axvspan(0, 0, color="gold", alpha=0.35, label="downsampling block\n(replaced by option-A shortcut)")
+        ax.axvspan(0, 0, color="gold", alpha=0.35, label=text["downsampling"])
         ax.set_xticks(positions)
         ax.set_xticklabels(names, rotation=60, ha="right", fontsize=11)
-        ax.set(xlabel="deleted block (stage.index; from the input to the output)", ylabel="test error (%)",
-               ylim=(0, 100), xlim=(0.4, len(names) + 0.6),
-               title=f"Deleting one block at test time, depth {depth} (Veit et al. 2016)")
+        ax.set(xlabel=text["xlabel"], ylabel=text["ylabel"], ylim=(0, 100), xlim=(0.4, len(names) + 0.6),
+               title=text["title"].format(depth=depth))
         ax.legend(loc="center right", fontsize=11)
+    return path
 
 
 def lesion(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None, image_size=None,
            train_samples=None, test_samples=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
-           warmup_epochs=None):
-    """Run the demo; returns a DemoResult (numbers["resnet32"]["errors"]["layer1.2"], ...; errors as fractions)."""
+           warmup_epochs=None, lang="en"):
+    """Run the demo; returns a DemoResult (numbers["resnet32"]["errors"]["layer1.2"], ...; errors as fractions).
+
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {
         "depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size,
         "train_samples": train_samples, "test_samples": test_samples, "batch_size": batch_size, "lr": lr,
@@ -213,15 +185,16 @@ def lesion(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=N
     tables = [write_csv(os.path.join(folder, "lesion.csv"),
                         ("model", "depth", "residual", "block_index", "deleted_block", "downsampling",
                          "intact_test_error", "test_error", "increase"), rows)]
-    figures = [os.path.join(folder, "lesion.png")]
-    _plot(figures[0], runs, depth, names, chance)
+    figures = [_plot(folder, runs, depth, names, chance, language) for language in asked]
     numbers = {"depth": depth, "chance_error": chance, "blocks": names}
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = {key: run[key] for key in (
             "intact", "errors", "increases", "median_increase", "median_error", "downsampling",
             "final_train_error", "diverged")}
-    reading = _reading(runs, depth, chance, settings_text)
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    readings = {language: READINGS[language](runs, depth, chance, describe_run(chosen, dataset, seed, language))
+                for language in asked}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from .. import functional as F
+from ..language import figure_file, languages
 from ..nn import BatchNorm2d
 from .common import (
     DemoResult,
@@ -33,6 +34,7 @@ from .common import (
     write_csv,
 )
 from .degradation import TRAINING, base_config, train_one
+from .loss_landscape_text import READINGS, TEXT
 
 NAME = "loss-landscape"
 DESCRIPTION = ("1-D and 2-D slices of the training loss around trained weights along random filter-normalised "
@@ -114,55 +116,21 @@ def _direction_changes(values):
     return int(np.sum(signs[1:] != signs[:-1]))
 
 
-def _reading(runs, depth, levels_top, chance_loss):
-    lines = [f"Training loss around the trained weights of two {depth}-layer nets (filter-normalised random "
-             "directions; distance 1 = a step as large as the weights themselves, filter by filter):"]
-    for residual in (False, True):
-        run = runs[residual]
-        lines.append(f"  {model_label(depth, residual):<9} loss {run['centre']:.3f} at the weights, "
-                     f"{run['mean_at_half']:.3f} on average at distance 0.5, {run['mean_at_edge']:.3g} at "
-                     f"distance 1; 1-D slice changes direction {run['direction_changes']} time(s); "
-                     f"{run['local_minima']} local minim{'um' if run['local_minima'] == 1 else 'a'} on the 2-D grid")
-    plain, residual = runs[False], runs[True]
-    if plain["centre"] > 0.5 * chance_loss > residual["centre"]:
-        # A net stuck near chance sits on a high plateau: a small rise around it is not the good kind of flatness.
-        lines.append(f"The plain net barely trained: its loss at the weights, {plain['centre']:.2f}, is "
-                     f"{plain['centre'] / chance_loss:.0%} of chance level (ln {round(np.exp(chance_loss))} = "
-                     f"{chance_loss:.2f}), so it sits on a high plateau, while the residual net "
-                     f"({residual['centre']:.3f}) sits in a basin. Compare the rises below with that in mind.")
-    rise_plain = plain["mean_at_half"] - plain["centre"]
-    rise_residual = residual["mean_at_half"] - residual["centre"]
-    if rise_plain > 1.5 * rise_residual and plain["local_minima"] >= residual["local_minima"]:
-        lines.append(f"The plain net sits in a sharper, rougher region: at distance 0.5 its loss rises by "
-                     f"{rise_plain:.2f}, the residual net's by {rise_residual:.2f}. Li et al. saw the same - the "
-                     "shortcuts keep the landscape smooth and nearly convex around the solution.")
-    elif rise_residual > 1.5 * rise_plain:
-        lines.append(f"Here the RESIDUAL net's loss rises faster around its weights ({rise_residual:.2f} vs "
-                     f"{rise_plain:.2f} at distance 0.5): the contrast of Li et al. did not show at this size.")
-    else:
-        lines.append(f"Both landscapes look alike at this size (rise at distance 0.5: plain {rise_plain:.2f}, "
-                     f"residual {rise_residual:.2f}); Li et al.'s contrast grows with depth (56 and 110 layers).")
-    if plain["centre"] > 2 * residual["centre"] + 0.05:
-        lines.append(f"Note the plain net also trained worse (loss {plain['centre']:.3f} vs "
-                     f"{residual['centre']:.3f}): it ended in a higher, more chaotic region.")
-    lines.append(f"(Both panels share one logarithmic colour scale and the same labelled contour levels; losses "
-                 f"above {levels_top:.3g} are drawn in the top colour.)")
-    return "\n".join(lines)
-
-
-def _plot(path_1d, path_2d, runs, depth, alphas_line, alphas, levels):
-    with figure(path_1d, figsize=(11, 6.5)) as (fig, axes):
+def _plot(folder, runs, depth, alphas_line, alphas, levels, language):
+    """The two figures, in `language` -> their paths."""
+    text = TEXT[language]
+    path_1d = os.path.join(folder, figure_file("loss_landscape_1d.png", language))
+    path_2d = os.path.join(folder, figure_file("loss_landscape_2d.png", language))
+    with figure(path_1d, figsize=(11, 6.5), language=language) as (fig, axes):
         ax = axes[0, 0]
         for residual in (False, True):
             run = runs[residual]
             ax.plot(alphas_line, run["line"], color=kind_color(residual), marker="o" if residual else "s",
                     markersize=5, linestyle="-" if residual else "--",
-                    label=f"{model_label(depth, residual)} (loss {run['centre']:.3f} at the weights)")
+                    label=text["line_label"].format(model=model_label(depth, residual), centre=run["centre"]))
         ax.axvline(0, color="black", linewidth=1)
-        ax.set(yscale="log", xlabel="step along a random filter-normalised direction\n"
-                                    "(1 = as large as the weights, filter by filter)",
-               ylabel="training loss (cross-entropy, log scale)",
-               title=f"1-D slice of the loss around the trained weights, depth {depth}")
+        ax.set(yscale="log", xlabel=text["line_xlabel"], ylabel=text["line_ylabel"],
+               title=text["line_title"].format(depth=depth))
         readable_log_axis(ax.yaxis)
         ax.legend()
     from matplotlib.colors import LogNorm
@@ -170,25 +138,26 @@ def _plot(path_1d, path_2d, runs, depth, alphas_line, alphas, levels):
 
     labelled = nice_log_levels(levels[0], levels[-1])
     norm = LogNorm(vmin=levels[0], vmax=levels[-1])  # colour by log(loss): 0.004 and 1.7 look different
-    with figure(path_2d, 1, 2, figsize=(17, 7.8), sharey=True) as (fig, axes):
+    with figure(path_2d, 1, 2, figsize=(17, 7.8), sharey=True, language=language) as (fig, axes):
         for column, residual in enumerate((False, True)):
             ax = axes[0, column]
             grid = np.clip(runs[residual]["grid"], levels[0], levels[-1])
             filled = ax.contourf(alphas, alphas, grid, levels=levels, norm=norm, cmap="viridis")
             lines = ax.contour(alphas, alphas, grid, levels=labelled, colors="white", linewidths=1.0)
             ax.clabel(lines, fmt=lambda value: f"{value:g}", fontsize=11, inline=True)
-            ax.plot([0], [0], marker="*", color="red", markersize=18, linestyle="none", label="trained weights")
-            ax.set(xlabel="step along direction 1",
-                   title=f"{model_label(depth, residual)} ({'shortcuts' if residual else 'no shortcuts'}): "
-                         f"loss {runs[residual]['centre']:.3g} at the star")
+            ax.plot([0], [0], marker="*", color="red", markersize=18, linestyle="none", label=text["star"])
+            ax.set(xlabel=text["xlabel"], title=text["panel_title"].format(
+                model=model_label(depth, residual), shortcuts=text["shortcuts" if residual else "no_shortcuts"],
+                centre=runs[residual]["centre"]))
             ax.legend(loc="upper right")
             ax.grid(False)
-        axes[0, 0].set_ylabel("step along direction 2")
+        axes[0, 0].set_ylabel(text["ylabel"])
         colorbar = fig.colorbar(filled, ax=axes[0, :].tolist(), shrink=0.95, ticks=labelled,
                                 format=FuncFormatter(lambda value, _: f"{value:g}"))
         colorbar.minorticks_off()
-        colorbar.set_label("training loss (cross-entropy, log colour scale;\nthe same levels in both panels)")
-        fig.suptitle(f"2-D slices of the training loss, depth {depth} (filter-normalised directions)")
+        colorbar.set_label(text["colorbar"])
+        fig.suptitle(text["suptitle"].format(depth=depth))
+    return [path_1d, path_2d]
 
 
 def nice_log_levels(low, high):
@@ -205,9 +174,13 @@ def nice_log_levels(low, high):
 def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None,
                    image_size=None, train_samples=None, test_samples=None, difficulty=None, grid=None,
                    line_points=None, loss_images=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
-                   warmup_epochs=None):
-    """Run the demo; returns a DemoResult (numbers["plain56"]["grid"], numbers["resnet56"]["centre"], ...)."""
+                   warmup_epochs=None, lang="en"):
+    """Run the demo; returns a DemoResult (numbers["plain56"]["grid"], numbers["resnet56"]["centre"], ...).
+
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {
         "depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size, "train_samples": train_samples,
         "test_samples": test_samples, "difficulty": difficulty, "grid": grid, "line_points": line_points,
@@ -255,8 +228,8 @@ def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, 
     levels = np.geomspace(max(low, 1e-4), max(top, 2 * low), 31)  # log-spaced: detail near the minimum
     tables = [write_csv(os.path.join(folder, "loss_grid.csv"), ("model", "beta", "alpha", "loss"), grid_rows),
               write_csv(os.path.join(folder, "loss_line.csv"), ("model", "alpha", "loss"), line_rows)]
-    figures = [os.path.join(folder, "loss_landscape_1d.png"), os.path.join(folder, "loss_landscape_2d.png")]
-    _plot(*figures, runs, depth, alphas_line, alphas, levels)
+    figures = [path for language in asked
+               for path in _plot(folder, runs, depth, alphas_line, alphas, levels, language)]
     numbers = {"depth": depth, "alphas": alphas.tolist(), "line_alphas": alphas_line.tolist()}
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = {
@@ -265,8 +238,10 @@ def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, 
             "grid": run["grid"].tolist(), "line": run["line"].tolist(),
             "final_train_error": run["history"][-1]["train_error"] if run["history"] else None,
             "diverged": run["diverged"]}
-    reading = _reading(runs, depth, top, float(np.log(dataset.num_classes)))
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    chance_loss = float(np.log(dataset.num_classes))
+    readings = {language: READINGS[language](runs, depth, top, chance_loss) for language in asked}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

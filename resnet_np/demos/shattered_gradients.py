@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from ..language import figure_file, languages
 from ..models import cifar_resnet
 from .common import (
     PLAIN_STYLE,
@@ -48,6 +49,32 @@ PRESETS = {
               "calibration_images": 32},
 }
 MAX_LAG = 20
+TEXT = {  # the figures' words, per language
+    "en": {
+        "curve_label": "{model}: autocorrelation {lag1:.2f}", "curve_ylabel": "df/dt\n(scaled to max 1)",
+        "curve_xlabel": "position t on the line x0 + t * d (no unit)", "plain_title": "plain nets (no shortcuts)",
+        "residual_title": "residual nets",
+        "curves_suptitle": "Gradient of the output along a line of inputs, at initialisation (deeper: lower rows)",
+        "residual": "residual (ResNet)", "plain": "plain (no shortcuts)", "depth_xlabel": "depth (weighted layers)",
+        "lag1_ylabel": "lag-1 autocorrelation of df/dt\n(1 = smooth, 0 = white noise)",
+        "lag1_title": "Neighbouring gradients: correlation vs depth",
+        "distance_xlabel": "distance along the line, in t (no unit)", "distance_ylabel": "autocorrelation of df/dt",
+        "distance_title": "Autocorrelation against distance",
+        "summary_suptitle": "Shattered gradients: plain nets' gradients turn into noise as depth grows",
+    },
+    "ko": {
+        "curve_label": "{model}: 자기상관 {lag1:.2f}", "curve_ylabel": "df/dt (최대 1로 맞춤)",
+        "curve_xlabel": "직선 x0 + t * d 위의 위치 t (단위 없음)", "plain_title": "플레인 신경망 (지름길 없음)",
+        "residual_title": "잔차 신경망",
+        "curves_suptitle": "초기화 직후, 직선 위의 입력에서 잰 출력의 기울기 (아래 줄일수록 깊음)",
+        "residual": "잔차 신경망 (ResNet)", "plain": "플레인 신경망 (지름길 없음)",
+        "depth_xlabel": "깊이 (가중치가 있는 층의 수)", "lag1_ylabel": "df/dt의 lag-1 자기상관",
+        "lag1_title": "이웃한 기울기의 상관 (1 = 매끄러움, 0 = 백색 잡음)",
+        "distance_xlabel": "직선을 따라 떨어진 거리 t (단위 없음)", "distance_ylabel": "df/dt의 자기상관",
+        "distance_title": "거리에 따른 자기상관",
+        "summary_suptitle": "산산조각 난 기울기(shattered gradients): 깊어질수록 잡음이 되는 플레인 신경망의 기울기",
+    },
+}
 
 
 def input_gradients(model, x, u):
@@ -73,7 +100,7 @@ def neighbour_cosine(gradients):
     return float(np.mean(np.sum(unit[1:] * unit[:-1], axis=1)))
 
 
-def _reading(runs, depths):
+def _reading_en(runs, depths):
     lines = ["Input gradient along a line of inputs, at initialisation (1 = smooth, 0 = white noise):",
              "  model       lag-1 autocorrelation   neighbour cosine"]
     for depth in depths:
@@ -98,34 +125,66 @@ def _reading(runs, depths):
     return "\n".join(lines)
 
 
-def _plot(path_curves, path_summary, runs, depths, t):
-    with figure(path_curves, len(depths), 2, figsize=(15, 2.6 * len(depths) + 1.5), sharex=True) as (fig, axes):
+def _reading_ko(runs, depths):
+    lines = ["초기화 직후, 직선 위의 입력에서 잰 입력 기울기 (1 = 매끄러움, 0 = 백색 잡음):",
+             "  모델               lag-1 자기상관     이웃 간 코사인"]
+    for depth in depths:
+        for residual in (False, True):
+            run = runs[(depth, residual)]
+            lines.append(f"  {model_label(depth, residual):<10}  {run['lag1']:21.3f}   {run['cosine']:16.3f}")
+    deepest = max(depths)
+    plain, residual = runs[(deepest, False)], runs[(deepest, True)]
+    if residual["lag1"] > plain["lag1"] + 0.2:
+        lines.append(f"깊이 {deepest}에서 플레인 신경망의 기울기는 "
+                     f"{'백색 잡음이 되었지만' if abs(plain['lag1']) < 0.2 else '상관이 훨씬 약해졌지만'}"
+                     f"(자기상관 {plain['lag1']:.2f}), 잔차 신경망의 기울기는 구조를 유지합니다"
+                     f"({residual['lag1']:.2f}). 플레인 신경망의 기울기가 '산산조각 난' 것입니다. 산산조각 난 "
+                     "기울기는 한 걸음 떨어진 곳의 손실에 대해 알려 주는 것이 거의 없습니다. 깊은 플레인 신경망을 "
+                     "최적화하기 어려운 이유에 대한 한 가지 설명입니다.")
+    else:
+        lines.append(f"이번 실행에서는 예상과 달리 깊이 {deepest}에서 잔차 신경망의 기울기가 플레인 신경망의 "
+                     f"기울기보다 뚜렷하게 매끄럽지 않았습니다({residual['lag1']:.2f} 대 {plain['lag1']:.2f}).")
+    shallow = min(depths)
+    lines.append(f"깊이 {shallow}에서는 둘 다 매끄럽습니다(플레인 {runs[(shallow, False)]['lag1']:.2f}, "
+                 f"잔차 {runs[(shallow, True)]['lag1']:.2f}). 기울기가 산산조각 나는 것은 깊이 때문입니다.")
+    return "\n".join(lines)
+
+
+READINGS = {"en": _reading_en, "ko": _reading_ko}
+
+
+def _plot(folder, runs, depths, t, language):
+    """The two figures, in `language` -> their paths."""
+    text = TEXT[language]
+    path_curves = os.path.join(folder, figure_file("gradient_curves.png", language))
+    path_summary = os.path.join(folder, figure_file("correlation_vs_depth.png", language))
+    with figure(path_curves, len(depths), 2, figsize=(15, 2.6 * len(depths) + 1.5), sharex=True,
+                language=language) as (fig, axes):
         for row, depth in enumerate(depths):
             for column, residual in enumerate((False, True)):
                 ax = axes[row, column]
                 run = runs[(depth, residual)]
                 curve = run["path_derivative"] / np.max(np.abs(run["path_derivative"]))
                 ax.plot(t, curve, color=kind_color(residual), linewidth=1.6,
-                        label=f"{model_label(depth, residual)}: autocorrelation {run['lag1']:.2f}")
+                        label=text["curve_label"].format(model=model_label(depth, residual), lag1=run["lag1"]))
                 ax.set_ylim(-1.1, 1.1)
                 ax.legend(loc="upper right", fontsize=12)
                 if column == 0:
-                    ax.set_ylabel("df/dt\n(scaled to max 1)")
+                    ax.set_ylabel(text["curve_ylabel"])
                 if row == len(depths) - 1:
-                    ax.set_xlabel("position t on the line x0 + t * d (no unit)")
-        axes[0, 0].set_title("plain nets (no shortcuts)")
-        axes[0, 1].set_title("residual nets")
-        fig.suptitle("Gradient of the output along a line of inputs, at initialisation (deeper: lower rows)")
-    with figure(path_summary, 1, 2, figsize=(16, 6.5)) as (fig, axes):
+                    ax.set_xlabel(text["curve_xlabel"])
+        axes[0, 0].set_title(text["plain_title"])
+        axes[0, 1].set_title(text["residual_title"])
+        fig.suptitle(text["curves_suptitle"])
+    with figure(path_summary, 1, 2, figsize=(16, 6.5), language=language) as (fig, axes):
         ax = axes[0, 0]
         for residual in (False, True):
             ax.plot(depths, [runs[(depth, residual)]["lag1"] for depth in depths], color=kind_color(residual),
                     **(RESIDUAL_STYLE if residual else PLAIN_STYLE), markersize=10,
-                    label="residual (ResNet)" if residual else "plain (no shortcuts)")
+                    label=text["residual"] if residual else text["plain"])
         ax.axhline(0, color="black", linewidth=1)
-        ax.set(xticks=list(depths), ylim=(-0.2, 1.05), xlabel="depth (weighted layers)",
-               ylabel="lag-1 autocorrelation of df/dt\n(1 = smooth, 0 = white noise)",
-               title="Neighbouring gradients: correlation vs depth")
+        ax.set(xticks=list(depths), ylim=(-0.2, 1.05), xlabel=text["depth_xlabel"], ylabel=text["lag1_ylabel"],
+               title=text["lag1_title"])
         ax.legend(loc="lower left")
         ax = axes[0, 1]
         lags = np.arange(MAX_LAG + 1)
@@ -136,16 +195,20 @@ def _plot(path_curves, path_summary, runs, depths, t):
                         linestyle=(RESIDUAL_STYLE if residual else PLAIN_STYLE)["linestyle"],
                         label=model_label(depth, residual))
         ax.axhline(0, color="black", linewidth=1)
-        ax.set(xlabel="distance along the line, in t (no unit)", ylabel="autocorrelation of df/dt",
-               title="Autocorrelation against distance")
+        ax.set(xlabel=text["distance_xlabel"], ylabel=text["distance_ylabel"], title=text["distance_title"])
         ax.legend(ncol=2, fontsize=11)
-        fig.suptitle("Shattered gradients: plain nets' gradients turn into noise as depth grows")
+        fig.suptitle(text["summary_suptitle"])
+    return [path_curves, path_summary]
 
 
 def shattered_gradients(quick=False, out_dir=None, seed=0, verbose=True, depths=None, points=None,
-                        image_size=None, widths=None, calibration_images=None, dtype="float32"):
-    """Run the demo; returns a DemoResult (numbers["lag1"]["plain56"] = lag-1 autocorrelation, ...)."""
+                        image_size=None, widths=None, calibration_images=None, dtype="float32", lang="en"):
+    """Run the demo; returns a DemoResult (numbers["lag1"]["plain56"] = lag-1 autocorrelation, ...).
+
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {"depths": depths, "points": points, "image_size": image_size,
                                        "widths": widths, "calibration_images": calibration_images})
     depths = tuple(sorted(int(depth) for depth in chosen["depths"]))
@@ -185,15 +248,15 @@ def shattered_gradients(quick=False, out_dir=None, seed=0, verbose=True, depths=
         write_csv(os.path.join(folder, "correlation.csv"),
                   ("model", "depth", "residual", "lag1_autocorrelation", "neighbour_cosine"), summary_rows),
     ]
-    figures = [os.path.join(folder, "gradient_curves.png"), os.path.join(folder, "correlation_vs_depth.png")]
-    _plot(*figures, runs, depths, t)
+    figures = [path for language in asked for path in _plot(folder, runs, depths, t, language)]
     numbers = {
         "depths": list(depths),
         "lag1": {model_label(d, r): runs[(d, r)]["lag1"] for d in depths for r in (False, True)},
         "neighbour_cosine": {model_label(d, r): runs[(d, r)]["cosine"] for d in depths for r in (False, True)},
     }
-    reading = _reading(runs, depths)
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    readings = {language: READINGS[language](runs, depths) for language in asked}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result

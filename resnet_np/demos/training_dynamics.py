@@ -24,10 +24,12 @@ import time
 
 import numpy as np
 
+from ..language import figure_file, languages
 from ..nn import Conv2d
 from ..training import Trainer, build_model, build_optimizer, build_train_loader
 from .common import DemoResult, figure, kind_color, model_label, output_dir, readable_log_axis, settings, write_csv
 from .lesion import digits_config
+from .training_dynamics_text import READINGS, TEXT
 
 NAME = "training-dynamics"
 DESCRIPTION = ("per-layer activation std, gradient norm and update:data ratio |lr*grad|/|W| over the first few "
@@ -150,63 +152,19 @@ def _summary(trainer, window):
     }
 
 
-def _reading(summaries, depth, chosen, window):
-    lines = [f"{chosen['steps']} SGD steps (lr {chosen['lr']:g}, momentum {chosen['momentum']:g}, batch "
-             f"{chosen['batch_size']}) of two {depth}-layer nets on the digits, statistics every "
-             f"{chosen['record_every']} step(s); 'late' = geometric mean over the last {window} recorded steps. "
-             "Update:data ratio = ||lr * dL/dW|| / ||W|| of a conv layer:"]
-    for residual in (False, True):
-        s = summaries[residual]
-        lines.append(f"  {model_label(depth, residual):<9} loss {s['first_loss']:.2f} -> {s['last_loss']:.2f}; "
-                     f"ratio at step 1: first conv {s['step1_ratio_first_conv']:.2g}, last conv "
-                     f"{s['step1_ratio_last_conv']:.2g}; late: first conv {s['late_ratio_first_conv']:.2g}, last "
-                     f"conv {s['late_ratio_last_conv']:.2g}, max/min over layers {s['late_ratio_spread']:.3g}; "
-                     f"first conv's |W| grew x{s['weight_growth_first_conv']:.3g}")
-    plain, resnet = summaries[False], summaries[True]
-    if plain["step1_ratio_first_conv"] > 10 * resnet["step1_ratio_first_conv"]:
-        lines.append(f"Step 1: with BatchNorm the plain net's gradient grows toward the input (first/last block "
-                     f"{plain['step1_gradient_first_over_last']:.3g}, ResNet "
-                     f"{resnet['step1_gradient_first_over_last']:.3g}), so its first layers take steps of "
-                     f"{plain['step1_ratio_first_conv']:.2g} times their own size (ResNet: "
-                     f"{resnet['step1_ratio_first_conv']:.2g}) - far beyond the healthy ~1e-3.")
-    if plain["late_ratio_spread"] > 10 * resnet["late_ratio_spread"]:
-        frozen = plain["late_ratio_first_conv"] < 0.1 * plain["late_ratio_last_conv"]
-        lines.append(f"Where they differ most: the update:data ratio across layers later on. The plain net's spans a "
-                     f"factor {plain['late_ratio_spread']:.3g} from layer to layer, the ResNet's only "
-                     f"{resnet['late_ratio_spread']:.3g}."
-                     + (f" The plain net's first layers are now nearly FROZEN (ratio "
-                        f"{plain['late_ratio_first_conv']:.2g}): the huge early steps inflated their weights "
-                        f"(x{plain['weight_growth_first_conv']:.3g}), BatchNorm makes the output blind to that "
-                        "scale, and a large |W| shrinks every later relative step - one learning rate cannot suit "
-                        "all its layers." if frozen else ""))
-    elif plain["late_ratio_spread"] > 2 * resnet["late_ratio_spread"]:
-        lines.append(f"Later the plain net's ratios span a factor {plain['late_ratio_spread']:.3g} across layers, "
-                     f"the ResNet's {resnet['late_ratio_spread']:.3g}.")
-    else:
-        lines.append(f"Later the spread of the ratio across layers is similar (plain {plain['late_ratio_spread']:.3g}, "
-                     f"ResNet {resnet['late_ratio_spread']:.3g}).")
-    for residual in (False, True):
-        s = summaries[residual]
-        where = ("around the healthy 1e-3" if 3e-4 <= s["median_ratio"] <= 3e-3 else
-                 "ABOVE the healthy ~1e-3" if s["median_ratio"] > 3e-3 else "BELOW the healthy ~1e-3")
-        lines.append(f"{model_label(depth, residual)}: median update:data ratio over all layers and steps "
-                     f"{s['median_ratio']:.2g}, {where}; {100 * s['share_above_1e-2']:.0f}% of layer-steps above "
-                     f"1e-2, {100 * s['share_below_1e-5']:.0f}% below 1e-5.")
-    if resnet["last_loss"] < plain["last_loss"]:
-        lines.append(f"The result: after {chosen['steps']} steps the ResNet's loss is {resnet['last_loss']:.2f}, the "
-                     f"plain net's {plain['last_loss']:.2f} (chance level ln 10 = 2.30).")
-    return "\n".join(lines)
+FIGURES = ("layer_profiles.png", "update_ratio.png", "loss.png")
 
 
-def _plot_profiles(path, trainers, depth, window):
-    with figure(path, 1, 3, figsize=(21, 7.5)) as (fig, axes):
+def _plot_profiles(path, trainers, depth, window, language):
+    text = TEXT[language]
+    with figure(path, 1, 3, figsize=(21, 7.5), language=language) as (fig, axes):
         for residual, trainer in trainers.items():
             blocks = [name for name, _ in trainer.blocks]
             convs = [name for name, _ in trainer.convs]
             color = kind_color(residual)
             label = model_label(depth, residual)
             for late, line_style, width in ((False, ":", 2.0), (True, "-" if residual else "--", 3.0)):
-                when = f"last {window} recorded steps" if late else "step 1"
+                when = text["late"].format(window=window) if late else text["step1"]
                 for ax, kind, names in ((axes[0, 0], "activation", blocks), (axes[0, 1], "gradient", blocks),
                                         (axes[0, 2], "update_ratio", convs)):
                     values = (_window_mean(trainer.records, kind, names, window) if late
@@ -215,24 +173,23 @@ def _plot_profiles(path, trainers, depth, window):
                         values = values / values[-1]
                     ax.plot(np.arange(1, len(names) + 1), values, color=color, linestyle=line_style,
                             linewidth=width, label=f"{label}, {when}")
-        axes[0, 2].axhline(HEALTHY, color="green", linewidth=2, label="1e-3 (rule of thumb)")
-        axes[0, 0].set(xlabel="block (1 = next to the input)", ylabel="std of the block output",
-                       title="activations (forward)", yscale="log")
-        axes[0, 1].set(xlabel="block (1 = next to the input)",
-                       ylabel="||dL/d(block output)||\nrelative to the last block", title="gradients (backward)",
+        axes[0, 2].axhline(HEALTHY, color="green", linewidth=2, label=text["rule"])
+        axes[0, 0].set(xlabel=text["block_xlabel"], ylabel=text["activation_ylabel"],
+                       title=text["activation_title"], yscale="log")
+        axes[0, 1].set(xlabel=text["block_xlabel"], ylabel=text["gradient_ylabel"], title=text["gradient_title"],
                        yscale="log")
-        axes[0, 2].set(xlabel="conv layer (1 = first conv)", ylabel="update:data ratio ||lr * dL/dW|| / ||W||",
-                       title="update:data ratio", yscale="log")
+        axes[0, 2].set(xlabel=text["conv_xlabel"], ylabel=text["ratio_ylabel"], title=text["ratio_title"],
+                       yscale="log")
         readable_log_axis(axes[0, 0].yaxis)
         for ax in axes[0]:
             ax.legend(fontsize=11)
-        fig.suptitle(f"Per-layer statistics at the first step and later, {depth} layers "
-                     f"(later: geometric mean over the last {window} recorded steps)")
+        fig.suptitle(text["profiles_suptitle"].format(depth=depth, window=window))
 
 
-def _plot_heatmaps(path, trainers, depth):
+def _plot_heatmaps(path, trainers, depth, language):
     from matplotlib.colors import LogNorm
 
+    text = TEXT[language]
     grids = {}
     for residual, trainer in trainers.items():
         convs = [name for name, _ in trainer.convs]
@@ -240,41 +197,52 @@ def _plot_heatmaps(path, trainers, depth):
     low = max(min(float(grid.min()) for grid in grids.values()), 1e-7)
     high = max(float(grid.max()) for grid in grids.values())
     norm = LogNorm(vmin=min(low, HEALTHY / 10), vmax=max(high, HEALTHY * 10))
-    with figure(path, 1, 2, figsize=(18, 7.5), sharey=True) as (fig, axes):
+    with figure(path, 1, 2, figsize=(18, 7.5), sharey=True, language=language) as (fig, axes):
         for column, residual in enumerate((False, True)):
             trainer = trainers[residual]
             steps = [record["step"] for record in trainer.records]
             ax = axes[0, column]
             image = ax.pcolormesh(steps, np.arange(1, grids[residual].shape[0] + 1), grids[residual], norm=norm,
                                   cmap="magma", shading="nearest")
-            ax.set(xlabel="training step", title=f"{model_label(depth, residual)} "
-                                                 f"({'shortcuts' if residual else 'no shortcuts'})")
+            ax.set(xlabel=text["step"], title=f"{model_label(depth, residual)} "
+                                              f"({text['shortcuts'] if residual else text['no_shortcuts']})")
             ax.grid(False)
-        axes[0, 0].set_ylabel("conv layer (1 = first conv, next to the input)")
+        axes[0, 0].set_ylabel(text["heatmap_ylabel"])
         colorbar = fig.colorbar(image, ax=axes[0, :].tolist(), shrink=0.95)
-        colorbar.set_label("update:data ratio ||lr * dL/dW|| / ||W|| (log scale)")
+        colorbar.set_label(text["colorbar"])
         colorbar.ax.axhline(HEALTHY, color="cyan", linewidth=3)
-        fig.suptitle("Update:data ratio of every conv layer at every recorded step (cyan mark: 1e-3)")
+        fig.suptitle(text["heatmap_suptitle"])
 
 
-def _plot_losses(path, trainers, depth):
-    with figure(path, figsize=(11, 6)) as (fig, axes):
+def _plot_losses(path, trainers, depth, language):
+    text = TEXT[language]
+    with figure(path, figsize=(11, 6), language=language) as (fig, axes):
         ax = axes[0, 0]
         for residual, trainer in trainers.items():
             ax.plot(np.arange(1, len(trainer.losses) + 1), trainer.losses, color=kind_color(residual),
                     linewidth=1.5, linestyle="-" if residual else "--", label=model_label(depth, residual))
-        ax.axhline(np.log(10), color="gray", linestyle=":", linewidth=2, label="chance level (ln 10 = 2.30)")
-        ax.set(xlabel="training step", ylabel="training loss of the batch\n(cross-entropy)",
-               title=f"Training loss over the first {len(trainer.losses)} steps")
+        ax.axhline(np.log(10), color="gray", linestyle=":", linewidth=2, label=text["chance"])
+        ax.set(xlabel=text["step"], ylabel=text["loss_ylabel"],
+               title=text["loss_title"].format(steps=len(trainer.losses)))
         ax.legend()
+
+
+def _draw(folder, trainers, depth, window, language):
+    """The three figures, in `language` -> their paths."""
+    paths = [os.path.join(folder, figure_file(name, language)) for name in FIGURES]
+    _plot_profiles(paths[0], trainers, depth, window, language)
+    _plot_heatmaps(paths[1], trainers, depth, language)
+    _plot_losses(paths[2], trainers, depth, language)
+    return paths
 
 
 def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, steps=None,
                       record_every=None, image_size=None, train_samples=None, batch_size=None, lr=None,
-                      momentum=None, weight_decay=None, window=None):
+                      momentum=None, weight_decay=None, window=None, lang="en"):
     """Run the demo; returns a DemoResult (numbers["plain56"]["late_ratio_spread"], ...).
 
     The CSV layer_statistics.csv holds every layer's statistics at every recorded step.
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
     chosen = settings(quick, PRESETS, {
@@ -312,16 +280,14 @@ def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=Non
                   [(model_label(depth, r), step, loss) for r, t in trainers.items()
                    for step, loss in enumerate(t.losses, start=1)]),
     ]
-    figures = [os.path.join(folder, name) for name in ("layer_profiles.png", "update_ratio.png", "loss.png")]
-    _plot_profiles(figures[0], trainers, depth, window)
-    _plot_heatmaps(figures[1], trainers, depth)
-    _plot_losses(figures[2], trainers, depth)
+    figures = [path for language in languages(lang) for path in _draw(folder, trainers, depth, window, language)]
     chosen = {**chosen, "window": window}
     numbers = {"depth": depth, "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
     for residual in (False, True):
         numbers[model_label(depth, residual)] = summaries[residual]
-    reading = _reading(summaries, depth, chosen, window)
-    result = DemoResult(NAME, folder, figures, tables, numbers, reading, time.perf_counter() - start)
+    readings = {language: READINGS[language](summaries, depth, chosen, window) for language in languages(lang)}
+    result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
+                        readings=readings)
     if verbose:
         print(result)
     return result
