@@ -1,6 +1,7 @@
 """The study notebooks: each one runs top to bottom without an error, and is stored without outputs.
 
-Every notebooks/*.ipynb is found automatically. It runs in a fresh Jupyter kernel (nbclient) in quick mode
+Every notebooks/*.ipynb is found automatically, and so is its Korean mirror in notebooks/ko/ (the same code:
+tests/test_korean_notebooks.py), which runs here too. It runs in a fresh Jupyter kernel (nbclient) in quick mode
 (RESNET_NP_QUICK=1, read by each notebook's first code cell: smaller sizes, fewer repeats), with a temporary
 working directory so that any file a notebook writes lands there. Committed notebooks carry no outputs, so they can
 never show results of an older version of the code.
@@ -14,7 +15,8 @@ import pytest
 from nbclient import NotebookClient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb")) + sorted((REPO_ROOT / "notebooks" / "ko").glob("*.ipynb"))
+IDS = [str(path.relative_to(REPO_ROOT / "notebooks")) for path in NOTEBOOKS]
 CELL_TIMEOUT_SECONDS = 300
 
 
@@ -26,7 +28,7 @@ def test_the_notebooks_are_found():
     assert NOTEBOOKS, f"no notebooks found in {REPO_ROOT / 'notebooks'}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_is_stored_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
     stale = [index for index, cell in enumerate(notebook.cells)
@@ -35,14 +37,14 @@ def test_notebook_is_stored_without_outputs(path):
                        f"`jupyter nbconvert --clear-output --inplace {path.relative_to(REPO_ROOT)}`")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_has_a_quick_mode(path):
     """The test run relies on it to stay short: the first code cell reads RESNET_NP_QUICK."""
     first_code_cell = code_cells(nbformat.read(path, as_version=4))[0]
     assert "RESNET_NP_QUICK" in first_code_cell.source, f"{path.name}: the first code cell must read RESNET_NP_QUICK"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     # The kernel is a child process: it inherits this environment.
     monkeypatch.setenv("RESNET_NP_QUICK", "1")
