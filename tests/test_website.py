@@ -110,8 +110,43 @@ def test_the_build_lists_both_languages_pages(build_record):
         assert path in pages and "ko/" + path in pages, path
 
 
-def test_every_page_loads_with_its_images_and_without_errors(build_record, browser_page):
+def hangul_drawn_in(session, selector):
+    """[(text, {font: glyphs})] for the elements matching `selector` whose text has Hangul, as the browser drew
+    them (DevTools' CSS.getPlatformFontsForNode: the fonts really used, glyph by glyph)."""
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    found = []
+    for node in session.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        html = session.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+        text = re.sub("<[^>]+>", "", html).strip()
+        if HANGUL.search(text):
+            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            found.append((text, {font["familyName"]: font["glyphCount"] for font in fonts}))
+    return found
+
+
+def hangul_problems(page, session, path):
+    """Korean pages are in Korean; Hangul in a page's title and sidebar (on English pages: the links to the Korean
+    pages) is drawn in NanumGothic. Links in folded sections are not drawn at all (no fonts): they are left out."""
+    problems = []
+    if path.startswith("ko/"):
+        if page.evaluate("document.documentElement.lang") != "ko":
+            problems.append(f"{path}: <html lang> is not ko")
+        if len(HANGUL.findall(page.evaluate("document.querySelector('article').innerText"))) < 20:
+            problems.append(f"{path}: fewer than 20 Hangul syllables in the article")
+    shown = [(text, drawn) for text, drawn in hangul_drawn_in(session, "article h1, a.md-nav__link") if drawn]
+    if path.startswith("ko/") and not shown:
+        problems.append(f"{path}: no Hangul drawn in the title or the sidebar")
+    for text, drawn in shown[:4]:
+        if drawn.get("NanumGothic", 0) < len(HANGUL.findall(text)):
+            problems.append(f"{path}: {text[:40]!r} drawn with {drawn}, not the Hangul in NanumGothic")
+    return problems
+
+
+def test_every_page_loads_with_its_images_without_errors_and_draws_its_hangul(build_record, browser_page):
     page, base = browser_page
+    session = page.context.new_cdp_session(page)
     failures = []
     for path in build_record["pages"]:
         status, problems = visit(page, base, path)
@@ -137,45 +172,8 @@ def test_every_page_loads_with_its_images_and_without_errors(build_record, brows
                 target = target / "index.html"
             if not target.is_file():
                 failures.append(f"{path}: link to a missing page {link[len(base):]}")
+        failures += hangul_problems(page, session, path)
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(sorted(set(failures))[:40])
-
-
-def hangul_drawn_in(session, selector):
-    """[(text, {font: glyphs})] for the elements matching `selector` whose text has Hangul, as the browser drew
-    them (DevTools' CSS.getPlatformFontsForNode: the fonts really used, glyph by glyph)."""
-    session.send("DOM.enable")
-    session.send("CSS.enable")
-    root = session.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-    found = []
-    for node in session.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
-        html = session.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
-        text = re.sub("<[^>]+>", "", html).strip()
-        if HANGUL.search(text):
-            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-            found.append((text, {font["familyName"]: font["glyphCount"] for font in fonts}))
-    return found
-
-
-def test_hangul_is_drawn_in_the_served_font_and_korean_pages_are_in_korean(build_record, browser_page):
-    page, base = browser_page
-    session = page.context.new_cdp_session(page)
-    failures = []
-    for path in build_record["pages"]:
-        visit(page, base, path)
-        if path.startswith("ko/"):
-            if page.evaluate("document.documentElement.lang") != "ko":
-                failures.append(f"{path}: <html lang> is not ko")
-            if len(HANGUL.findall(page.evaluate("document.querySelector('article').innerText"))) < 20:
-                failures.append(f"{path}: fewer than 20 Hangul syllables in the article")
-        # the page's title and the sidebar (on English pages: the links to the Korean pages); links in folded
-        # sections are not drawn at all (no fonts): they are left out
-        shown = [(text, drawn) for text, drawn in hangul_drawn_in(session, "article h1, a.md-nav__link") if drawn]
-        if path.startswith("ko/") and not shown:
-            failures.append(f"{path}: no Hangul drawn in the title or the sidebar")
-        for text, drawn in shown[:4]:
-            if drawn.get("NanumGothic", 0) < len(HANGUL.findall(text)):
-                failures.append(f"{path}: {text[:40]!r} drawn with {drawn}, not the Hangul in NanumGothic")
-    assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures[:40])
 
 
 def test_the_language_switch_leads_to_the_same_page(build_record, browser_page):

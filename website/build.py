@@ -8,8 +8,9 @@
 What it does, in order:
   1. stage: copy README, the Korean pages and the docs into website/_build/docs/<language>/, links rewritten to the
      site's pages (pages.py);
-  2. execute every notebook, English and Korean, course and workbook, in a fresh Jupyter kernel (quick mode sets
-     RESNET_NP_QUICK=1, as the tests do); a cell that raises stops the build with the notebook and the cell;
+  2. execute every notebook, course and workbook, in a fresh Jupyter kernel (quick mode sets RESNET_NP_QUICK=1,
+     as the tests do); a cell that raises stops the build with the notebook and the cell. The Korean notebooks
+     have the same code cells, which get the English run's outputs (the tests execute both languages);
   3. run every demo once, drawing its figures and reading in both languages (demo_pages.py);
   4. MkDocs (Material theme, mkdocs-jupyter for the notebooks) builds each language: English at the site's root,
      Korean in ko/, with a switch on every page to the same page in the other language; the site lands in
@@ -76,7 +77,12 @@ def stage_markdown(docs):
 
 
 def execute_notebooks(docs, quick, scratch):
-    """Step 2: every notebook of both languages, executed, its markdown links rewritten -> {page: seconds}."""
+    """Step 2: every notebook of both languages, its markdown links rewritten -> {executed page: seconds}.
+
+    A translated notebook has exactly the code of its original (tests/test_korean_notebooks.py), so it is not
+    run a second time: its code cells take the outputs of the original's run, which is what they would print.
+    A notebook whose code differs from its original's (never on main) is executed on its own.
+    """
     environment = {"PYTHONPATH": os.pathsep.join(filter(None, [str(pages.REPO_ROOT), os.environ.get("PYTHONPATH")])),
                    "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     os.environ.update(environment)  # the kernels are child processes: they inherit this environment
@@ -84,7 +90,7 @@ def execute_notebooks(docs, quick, scratch):
         os.environ["RESNET_NP_QUICK"] = "1"
     else:
         os.environ.pop("RESNET_NP_QUICK", None)
-    seconds = {}
+    seconds, executed = {}, {}  # executed: page -> code cells of the first language's run
     for language in pages.LANGUAGES:
         for page, source in pages.sources(language):
             if not page.endswith(".ipynb"):
@@ -94,13 +100,20 @@ def execute_notebooks(docs, quick, scratch):
                 if cell.cell_type == "markdown":
                     cell.source = pages.rewrite_links(cell.source, source, language, page,
                                                       lambda path: copy_asset(path, docs))
-            workdir = scratch / language / page.replace("/", "_")
-            workdir.mkdir(parents=True, exist_ok=True)
-            log(f"execute {source}")
-            start = time.perf_counter()
-            NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
-                           resources={"metadata": {"path": str(workdir)}}).execute()
-            seconds[f"{language}/{page}"] = round(time.perf_counter() - start, 1)
+            code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+            original = executed.get(page)
+            if original is not None and [cell.source for cell in original] == [cell.source for cell in code]:
+                for cell, ran in zip(code, original, strict=True):
+                    cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
+            else:
+                workdir = scratch / language / page.replace("/", "_")
+                workdir.mkdir(parents=True, exist_ok=True)
+                log(f"execute {source}")
+                start = time.perf_counter()
+                NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+                               resources={"metadata": {"path": str(workdir)}}).execute()
+                seconds[f"{language}/{page}"] = round(time.perf_counter() - start, 1)
+                executed.setdefault(page, code)
             target = docs / language / page
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)
