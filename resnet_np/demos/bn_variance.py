@@ -52,7 +52,7 @@ TEXT = {  # the figure's words, per language
         "xlabel": "지나온 잔차 블록 수 (0 = 입력)",
         "ylabel": "활성값의 분산 ({scale}, 입력 = 1)", "log": "로그 눈금", "linear": "선형 눈금",
         "title_log": "셋 모두, 로그 눈금: BN이 없으면 두 배씩",
-        "title_linear": "배치 정규화만, 선형 눈금: 직선",
+        "title_linear": "배치 정규화가 있는 두 경우, 선형 눈금: 직선",
         "suptitle": "초기화 직후 잔차 블록 {blocks}개를 지나는 활성값의 분산 "
                     "(채널 {channels}개, He 초기화, 무작위 신경망 {networks}개의 평균)",
     },
@@ -122,16 +122,16 @@ def _reading_ko(analysis, blocks):
     geometric = no_bn["factor_per_block"] > 1.5 and no_bn["log_fit_r2"] > 0.9
     linear = all(analysis[key]["linear_fit_r2"] > 0.9 for key in ("bn", "preact_bn"))
     if geometric:
-        lines.append(f"BN이 없으면 기하급수적으로 늘어납니다: {no_bn['factor_per_block']:.2f}^{blocks} = "
-                     f"{no_bn['factor_per_block'] ** blocks:.3g}. 분산이 비슷한 가지의 출력을 입력에 더하므로 "
-                     f"블록마다 분산이 두 배가 됩니다. 블록이 100개라면 "
-                     f"{no_bn['factor_per_block'] ** 100:.1e}이 됩니다.")
+        lines.append(f"BN이 없으면 기하급수적으로 늘어납니다. {no_bn['factor_per_block']:.2f}^{blocks} = "
+                     f"{no_bn['factor_per_block'] ** blocks:.3g}입니다. 분산이 비슷한 가지의 출력을 입력에 더하므로 "
+                     f"블록마다 분산이 두 배가 됩니다. 블록이 100개라면 분산은 "
+                     f"{no_bn['factor_per_block'] ** 100:.1e}에 이릅니다.")
     else:
         lines.append("이번 실행에서는 BN이 없을 때의 증가가 뚜렷한 기하급수로 보이지 않았습니다.")
     if linear:
-        lines.append(f"BN이 있으면 가지 출력의 분산이 일정하므로 블록마다 상수만큼만 더해집니다: 블록 {blocks}개를 "
+        lines.append(f"BN이 있으면 가지 출력의 분산이 일정하므로 블록마다 상수만큼만 더해집니다. 블록 {blocks}개를 "
                      f"지난 분산은 {bn['final_variance']:.2f}(사후 활성화), {preact['final_variance']:.2f}(사전 "
-                     f"활성화)로, {no_bn['final_variance']:.3g}과 거리가 멉니다.")
+                     f"활성화)로, BN이 없을 때의 {no_bn['final_variance']:.3g}에 비하면 훨씬 작습니다.")
     else:
         lines.append("이번 실행에서는 BN이 있을 때의 증가가 뚜렷한 직선으로 보이지 않았습니다. CSV 파일을 보십시오.")
     return "\n".join(lines)

@@ -122,26 +122,26 @@ def _reading(final, comparisons, depths, labels, description, seeds):
 
 def _reading_ko(final, comparisons, depths, labels, description, seeds):
     ps, pd, rs, rd = labels
-    lines = [f"신경망 4개를 같은 설정으로 훈련했습니다: {description}, 시드 {', '.join(map(str, seeds))}.",
-             f"최종 오차, 시드 {len(seeds)}개의 평균 [최저-최고] (훈련 오차 = 마지막 에포크 동안의 실행 오차):"]
+    lines = [f"신경망 4개를 같은 설정으로 훈련했습니다({description}, 시드 {', '.join(map(str, seeds))}).",
+             f"최종 오차, 시드 {len(seeds)}개의 평균 [최저-최고] (훈련 오차 = 마지막 에포크 동안 누적한 오차):"]
     for label in labels:
         entry = final[label]
         diverged = sum(value is None for value in entry["train_error_per_seed"])
         lines.append(f"  {label:<9} 훈련 {_range(entry, 'train_error', '  (발산)       ')}   "
                      f"테스트 {_range(entry, 'test_error', '  (발산)       ')}"
-                     + (f"   (실행 {diverged}개가 발산하여 뺐음)" if diverged else ""))
+                     + (f"   (발산한 실행 {diverged}개는 뺌)" if diverged else ""))
     lines.append("시드에 걸친 범위가 서로 겹치지 않을 때만 차이로 봅니다.")
 
     plain = comparisons["plain"]
     if plain["train"] is None:
         lines.append("플레인 신경망이 발산했으므로 이 설정에서는 플레인 신경망끼리의 비교가 의미가 없습니다.")
     elif plain["train_order"] == "above" and plain["train"] > 1.0:
-        lines.append(f"모든 시드에서 퇴화 문제가 분명히 나타났습니다: {pd}의 훈련 오차가 {ps}보다 평균 "
+        lines.append(f"모든 시드에서 퇴화 문제가 분명히 나타났습니다. {pd}의 훈련 오차가 {ps}보다 평균 "
                      f"{plain['train']:.1f}%p나 높게 끝났습니다(시드별 {_points(plain['train_per_seed'])}; 테스트 "
                      f"{plain['test']:+.1f}%p). 층을 늘렸더니 플레인 신경망이 자기 훈련 데이터에서조차 나빠졌습니다. "
                      "과적합이 아니라 최적화의 어려움입니다(논문 4.1절).")
     else:
-        lines.append(f"이 크기에서는 퇴화 문제가 뚜렷하게 나타나지 않았습니다: {pd}의 최종 훈련 오차는 {ps}에 비해 "
+        lines.append(f"이 크기에서는 퇴화 문제가 뚜렷하게 나타나지 않았습니다. {pd}의 최종 훈련 오차는 {ps}에 비해 "
                      f"평균 {plain['train']:+.1f}%p(시드별 {_points(plain['train_per_seed'])})로, 시드에 따른 편차 "
                      "안에 있거나 더 낮습니다. 논문의 효과가 나타나려면 깊은 플레인 신경망이 최적화에 발목을 잡혀야 "
                      "하며, 에포크를 늘리거나 더 어려운 과제를 쓰면 대개 나타납니다.")
@@ -150,13 +150,13 @@ def _reading_ko(final, comparisons, depths, labels, description, seeds):
     if residual["train"] is None:
         lines.append("잔차 신경망이 발산했으므로 이 설정에서는 잔차 신경망끼리의 비교가 의미가 없습니다.")
     elif residual["train_order"] == "below":
-        lines.append(f"모든 시드에서 더 깊은 ResNet이 더 잘 훈련되었습니다: {rd}의 훈련 오차는 {rs}에 비해 "
+        lines.append(f"모든 시드에서 더 깊은 ResNet이 더 잘 훈련되었습니다. {rd}의 훈련 오차는 {rs}에 비해 "
                      f"{residual['train']:+.1f}%p입니다(시드별 {_points(residual['train_per_seed'])}). 논문의 "
                      "Figure 6과 같습니다.")
     elif residual["train_order"] == "overlap" and residual["train"] <= 1.0:
-        lines.append(f"더 깊은 ResNet도 얕은 ResNet만큼 잘 훈련되었습니다: {rd}의 훈련 오차는 {rs}에 비해 평균 "
+        lines.append(f"더 깊은 ResNet도 얕은 ResNet만큼 잘 훈련되었습니다. {rd}의 훈련 오차는 {rs}에 비해 평균 "
                      f"{residual['train']:+.1f}%p(시드별 {_points(residual['train_per_seed'])})로 시드에 따른 "
-                     "편차 안에 있으므로, 어느 쪽도 낫다고 할 수 없습니다. 지름길이 퇴화를 없앴습니다. 논문처럼 "
+                     "편차 안에 있으므로, 어느 쪽도 낫다고 할 수 없습니다. 지름길이 퇴화 문제를 없앴습니다. 논문처럼 "
                      "깊이를 더해 오차까지 낮추려면 얕은 신경망이 다 맞추지 못하는 과제와 더 긴 훈련이 필요합니다.")
     elif residual["train_order"] == "above":
         lines.append(f"여기서는 모든 시드에서 더 깊은 ResNet이 오히려 더 나쁘게 훈련되었습니다(훈련 오차 "
@@ -173,7 +173,7 @@ def _reading_ko(final, comparisons, depths, labels, description, seeds):
     deep_pair = comparisons["deep"]
     if deep_pair["train"] is not None:
         if deep_pair["train_order"] == "below":
-            lines.append(f"같은 깊이에서는 지름길이 차이를 만듭니다: {rd}의 훈련 오차는 {pd}보다 평균 "
+            lines.append(f"같은 깊이에서는 지름길이 차이를 만듭니다. {rd}의 훈련 오차는 {pd}보다 평균 "
                          f"{-deep_pair['train']:.1f}%p 낮습니다(모든 시드: {_points(deep_pair['train_per_seed'])}). "
                          f"테스트 오차의 차이는 {deep_pair['test']:+.1f}%p입니다.")
         else:

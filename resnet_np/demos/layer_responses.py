@@ -147,8 +147,8 @@ def _reading_ko(runs, depth, names, settings_text):
                  f"{resnet['init_median']:.2f}). 배치 정규화가 정규화하고, 그 스케일 γ가 1에서 시작하기 때문입니다.")
     smaller = sum(resnet["trained"][name] < plain["trained"][name] for name in names)
     if resnet["median"] < plain["median"]:
-        lines.append(f"훈련 후 ResNet의 응답은 논문의 Figure 7처럼 플레인 신경망보다 작습니다: 중앙값 "
-                     f"{resnet['median']:.2f} 대 {plain['median']:.2f}, 블록 {len(names)}개 중 {smaller}개에서 더 "
+        lines.append(f"훈련 후 ResNet의 응답은 논문의 Figure 7처럼 플레인 신경망보다 작습니다. 중앙값은 "
+                     f"{resnet['median']:.2f} 대 {plain['median']:.2f}이고, 블록 {len(names)}개 중 {smaller}개에서 더 "
                      "작습니다" + (". 다만 이 크기에서는 차이가 근소합니다." if resnet["median"] >
                                  0.8 * plain["median"] else "."))
     else:
@@ -158,17 +158,17 @@ def _reading_ko(runs, depth, names, settings_text):
     change = resnet["median"] / resnet["init_median"]
     if change < 0.9:
         lines.append(f"훈련은 ResNet의 잔차를 초기화 직후 크기의 {change:.0%}로 줄였지만(중앙값), 0이 된 것은 하나도 "
-                     f"없습니다: 가장 작은 것이 {resnet['min']:.2f}입니다.")
+                     f"없습니다. 가장 작은 것도 {resnet['min']:.2f}입니다.")
     else:
-        lines.append(f"훈련해도 ResNet의 잔차는 줄어들지 않았습니다: 중앙값이 초기화 직후 크기의 {change:.0%}이고, "
+        lines.append(f"훈련해도 ResNet의 잔차는 줄어들지 않았습니다. 중앙값이 초기화 직후 크기의 {change:.0%}이고, "
                      f"가장 작은 것은 {resnet['min']:.2f}입니다.")
     lines.append(f"지름길이 나르는 신호에 비하면 ResNet의 잔차는 std(F(x)) / std(x) = {resnet['relative_median']:.2f}"
                  f"입니다(블록들의 중앙값; 초기화 직후 {resnet['relative_init_median']:.2f}). 사라져 가는 보정이 "
                  "아니라 x와 같은 자릿수의 보정입니다.")
     lines.append("따라서 '훈련될수록 F(x) -> 0'은 논문을 과장한 말입니다. 논문이 보고한 것은 잔차 함수의 응답이 플레인 "
                  "신경망보다 대체로 더 작다는 것(그리고 더 깊은 ResNet일수록 더 작다는 것)이고, 이는 항등 사상이 좋은 "
-                 "기준점이라는 생각(사전 조건화)을 뒷받침합니다. 응답이 사라진다는 뜻이 아닙니다. F(x) = 0인 블록은 "
-                 "아무 일도 하지 않습니다.")
+                 "기준점이라는 생각(사전 조건화, preconditioning)을 뒷받침합니다. 응답이 사라진다는 뜻이 아닙니다. "
+                 "F(x) = 0인 블록은 아무 일도 하지 않습니다.")
     return "\n".join(lines)
 
 

@@ -74,12 +74,12 @@ def _reading_ko(runs, depth, levels_top, chance_loss):
     for residual in (False, True):
         run = runs[residual]
         lines.append(f"  {model_label(depth, residual):<9} 가중치 위치의 손실 {run['centre']:.3f}, 거리 0.5에서 평균 "
-                     f"{run['mean_at_half']:.3f}, 거리 1에서 {run['mean_at_edge']:.3g}; 1차원 단면의 방향 바뀜 "
-                     f"{run['direction_changes']}번; 2차원 격자의 국소 최솟값 {run['local_minima']}개")
+                     f"{run['mean_at_half']:.3f}, 거리 1에서 {run['mean_at_edge']:.3g}; 1차원 단면에서 방향이 "
+                     f"바뀐 횟수 {run['direction_changes']}번; 2차원 격자의 국소 최솟값 {run['local_minima']}개")
     plain, residual = runs[False], runs[True]
     if plain["centre"] > 0.5 * chance_loss > residual["centre"]:
-        lines.append(f"플레인 신경망은 거의 훈련되지 않았습니다. 가중치 위치의 손실({plain['centre']:.2f})이 무작위 "
-                     f"추측 수준(ln {round(np.exp(chance_loss))} = {chance_loss:.2f})의 "
+        lines.append(f"플레인 신경망은 거의 훈련되지 않았습니다. 가중치 위치의 손실({plain['centre']:.2f})이 무작위로 "
+                     f"찍는 수준(ln {round(np.exp(chance_loss))} = {chance_loss:.2f})의 "
                      f"{plain['centre'] / chance_loss:.0%}이므로 높은 고원 위에 있고, 잔차 신경망"
                      f"({residual['centre']:.3f})은 그릇 모양의 바닥에 있습니다. 아래의 상승 폭은 이 점을 염두에 "
                      "두고 비교하십시오.")

@@ -36,7 +36,7 @@ TEXT = {  # the figures' words, per language
         "shortcuts": "지름길 있음", "no_shortcuts": "지름길 없음", "step": "훈련 단계",
         "heatmap_ylabel": "합성곱 층 (1 = 입력 쪽 첫 합성곱)",
         "colorbar": "갱신 비율 ||lr * dL/dW|| / ||W|| (로그 눈금)",
-        "heatmap_suptitle": "기록한 단계마다 본 합성곱 층별 갱신 비율 (청록색 표시: 1e-3)",
+        "heatmap_suptitle": "기록한 모든 단계의 합성곱 층별 갱신 비율 (청록색 표시: 1e-3)",
         "chance": "무작위로 찍는 수준 (ln 10 = 2.30)", "loss_ylabel": "배치의 훈련 손실 (교차 엔트로피)",
         "loss_title": "처음 {steps}단계의 훈련 손실",
     },
@@ -95,7 +95,7 @@ def _reading_ko(summaries, depth, chosen, window):
     lines = [f"손글씨 숫자 데이터로 {depth}층 신경망 두 개를 SGD로 {chosen['steps']}단계 훈련했습니다(학습률 "
              f"{chosen['lr']:g}, 모멘텀 {chosen['momentum']:g}, 배치 {chosen['batch_size']}). 통계는 "
              f"{chosen['record_every']}단계마다 기록했고, '후반'은 마지막 기록 {window}단계의 기하 평균입니다. "
-             "갱신 비율(update:data ratio)은 합성곱 층의 ||lr * dL/dW|| / ||W||입니다:"]
+             "갱신 비율(update:data ratio)은 합성곱 층의 ||lr * dL/dW|| / ||W||입니다."]
     for residual in (False, True):
         s = summaries[residual]
         lines.append(f"  {model_label(depth, residual):<9} 손실 {s['first_loss']:.2f} -> {s['last_loss']:.2f}; "
