@@ -216,11 +216,16 @@ def run_mkdocs(docs):
     return built
 
 
+def check_out(out):
+    """Refuse (one line) an output folder that holds something other than an earlier build of this script."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir()) and not (out / "build.json").is_file()):
+        raise SystemExit(f"error: {out} exists and is not a site built by website/build.py; choose another --out")
+
+
 def replace_folder(new, out):
     """Put the built site at `out`, replacing an earlier build there (and nothing else: a folder that is not a
     build of this script is refused). The old site is moved aside before the new one moves in, then removed."""
-    if out.exists() and any(out.iterdir()) and not (out / "build.json").is_file():
-        raise SystemExit(f"error: {out} exists and is not a site built by website/build.py; choose another --out")
+    check_out(out)
     old = out.with_name(out.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
@@ -231,6 +236,7 @@ def replace_folder(new, out):
 
 
 def build(quick, out):
+    check_out(out)  # before the long part, not after it
     timings, started = {}, time.perf_counter()
     docs, scratch = STAGE / "docs", STAGE / "scratch"
     shutil.rmtree(STAGE, ignore_errors=True)
