@@ -146,8 +146,13 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
 @pytest.mark.parametrize("signal_number, word, status", [(signal.SIGTERM, "terminated", 143),
                                                          (signal.SIGINT, "interrupted", 130)])
 def test_sigterm_and_ctrl_c_keep_the_checkpoint_and_say_so_once(tmp_path, capsys, with_hook, signal_number, word,
-                                                                status):
+                                                                status, request):
     out = tmp_path / "run"
+    if signal_number == signal.SIGINT and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started in the background by a shell without job control (`cmd &`, nohup), the process ignores Ctrl-C,
+        # as it should; the test is about a terminal's Ctrl-C, so give it Python's usual handler meanwhile.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        request.addfinalizer(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     with_hook(at_write(8, lambda path: os.kill(os.getpid(), signal_number)))  # epoch 2, before last.npz is replaced
     line = error_line(capsys, ["train", *TINY, "--epochs", "3", "--out", str(out)], status=status)
     assert line == (f"{word}; {out / 'last.npz'} (epoch 1) is kept; continue with: python -m resnet_np train "
