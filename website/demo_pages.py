@@ -1,6 +1,7 @@
 """The demo pages: each lecture demo is run once, its figures and reading drawn in English and in Korean, and
 written as one page per language (demos/NAME.md), plus an index page of all demos in lecture order."""
 
+import html
 import posixpath
 import shutil
 
@@ -84,7 +85,8 @@ def write_demo_pages(results, quick, docs, language, assets_url):
                  f"python -m resnet_np demo {name}{' --quick' if quick else ''}{flag}", "```", "",
                  (words["quick"].format(results=relative_url(language, page, language, "results.md")) if quick
                   else words["full"]) + " " + words["seconds"].format(seconds=result.seconds), "",
-                 f"## {words['reading']}", "", "```text", result.readings[language].rstrip(), "```", "",
+                 f"## {words['reading']}", "",
+                 f'<pre class="demo-reading">{html.escape(result.readings[language].rstrip())}</pre>', "",
                  f"## {words['figures']}", ""]
         for path in result.figures:
             file = posixpath.basename(str(path))
