@@ -1,8 +1,8 @@
 """Build the course as a static website, in English and in Korean.
 
-    pip install -e ".[site]"                  # once: MkDocs, its notebook and language plugins, and Playwright
+    pip install -e ".[site]"                  # once: MkDocs, Material, mkdocs-jupyter, and Playwright for the test
     python website/build.py --quick          # notebooks and demos at their quick sizes (minutes; what CI builds)
-    python website/build.py                  # full sizes: the numbers a lecture shows (takes long, see docs)
+    python website/build.py                  # lecture sizes: the numbers a lecture shows (much longer)
     python -m http.server -d website/_site   # then open http://localhost:8000 (or open index.html from disk)
 
 What it does, in order:
