@@ -174,6 +174,7 @@ def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, ne
     lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {"blocks": blocks, "networks": networks, "channels": channels,
                                        "batch_size": batch_size, "image_size": image_size})
     blocks, networks, channels = chosen["blocks"], chosen["networks"], chosen["channels"]
@@ -202,10 +203,10 @@ def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, ne
                   [(name, item["factor_per_block"], item["log_fit_r2"], item["increment_per_block"],
                     item["linear_fit_r2"], item["final_variance"]) for name, item in analysis.items()]),
     ]
-    figures = [_draw(curves, analysis, blocks, chosen, networks, folder, language) for language in languages(lang)]
+    figures = [_draw(curves, analysis, blocks, chosen, networks, folder, language) for language in asked]
     numbers = {"blocks": blocks, "networks": networks, **analysis,
                "curves": {name: curve.tolist() for name, curve in curves.items()}}
-    readings = {language: READINGS[language](analysis, blocks) for language in languages(lang)}
+    readings = {language: READINGS[language](analysis, blocks) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

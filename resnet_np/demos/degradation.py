@@ -211,6 +211,7 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     presets = PRESETS if data_dir is None else {mode: {**preset, **CIFAR_PRESETS[mode]}
                                                 for mode, preset in PRESETS.items()}
     chosen = settings(quick, presets, {
@@ -261,7 +262,7 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
                     run["diverged"] or "") for label in labels for index, run in enumerate(runs[label])]),
     ]
     figures = [_plot(folder, runs, final, depths, data_dir is not None, num_classes, chosen["epochs"], len(seed_list),
-                     language) for language in languages(lang)]
+                     language) for language in asked]
     numbers = {
         "depths": list(depths), "seeds": seed_list,
         "settings": {key: (list(value) if isinstance(value, tuple) else value) for key, value in chosen.items()},
@@ -271,7 +272,7 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
         "diverged": {label: [run["diverged"] for run in runs[label]] for label in labels},
     }
     readings = {language: READINGS[language](final, comparisons, depths, labels, descriptions[language], seed_list)
-                for language in languages(lang)}
+                for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

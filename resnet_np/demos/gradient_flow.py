@@ -133,6 +133,7 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
     lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {"depths": depths, "batch_size": batch_size, "image_size": image_size,
                                        "widths": widths})
     depths = tuple(sorted(int(depth) for depth in chosen["depths"]))
@@ -176,7 +177,7 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
                   ("model", "depth", "residual", "batchnorm", "blocks", "first_to_last_block_ratio",
                    "first_to_last_conv_weight_grad_ratio"), summary_rows),
     ]
-    figures = [path for language in languages(lang) for path in _plot(folder, runs, depths, not no_bn, language)]
+    figures = [path for language in asked for path in _plot(folder, runs, depths, not no_bn, language)]
     numbers = {
         "batchnorm": not no_bn,
         "depths": list(depths),
@@ -184,7 +185,7 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
         "conv_ratio": {model_label(d, r): runs[(d, r)]["conv_ratio"] for d in depths for r in (False, True)},
         "block_norms": {model_label(d, r): runs[(d, r)]["block_norms"] for d in depths for r in (False, True)},
     }
-    readings = {language: READINGS[language](runs, depths, not no_bn) for language in languages(lang)}
+    readings = {language: READINGS[language](runs, depths, not no_bn) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

@@ -33,7 +33,7 @@ from .common import (
 )
 from .degradation import train_one
 from .lesion import PRESETS as LESION_PRESETS
-from .lesion import digits_config
+from .lesion import describe_run, digits_config
 
 NAME = "layer-responses"
 DESCRIPTION = ("the paper's Figure 7: std of every block's residual F(x) (BN output before the addition) at "
@@ -128,12 +128,6 @@ def _reading(runs, depth, names, settings_text):
     return "\n".join(lines)
 
 
-def _settings_ko(chosen, n_train, seed):
-    """lesion.digits_config's description of the training, in Korean."""
-    return (f"{chosen['image_size']}x{chosen['image_size']} 손글씨 숫자, 훈련 이미지 {n_train}장, 폭 "
-            f"{'/'.join(map(str, chosen['widths']))}, {chosen['epochs']}에포크, 시드 {seed}")
-
-
 def _reading_ko(runs, depth, names, settings_text):
     lines = [f"테스트 이미지에서 잰 블록별 잔차 F(x)(덧셈 직전, 블록의 마지막 BN 출력)의 표준편차, {depth}층 "
              f"신경망({settings_text}):"]
@@ -215,6 +209,7 @@ def layer_responses(quick=False, out_dir=None, seed=0, verbose=True, depth=None,
     import dataclasses
 
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {
         "depth": depth, "widths": widths, "epochs": epochs, "image_size": image_size,
         "train_samples": train_samples, "test_samples": test_samples, "batch_size": batch_size, "lr": lr,
@@ -261,15 +256,14 @@ def layer_responses(quick=False, out_dir=None, seed=0, verbose=True, depth=None,
                         ("model", "depth", "residual", "block_index", "block", "bn_layer", "is_residual_output",
                          "std_at_init", "std_trained", "block_input_std_at_init", "block_input_std_trained"),
                         rows)]
-    figures = [_plot(folder, runs, depth, names, language) for language in languages(lang)]
+    figures = [_plot(folder, runs, depth, names, language) for language in asked]
     numbers = {"depth": depth, "blocks": names}
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = dict(run)
     numbers["resnet_smaller_in_blocks"] = int(sum(runs[True]["trained"][n] < runs[False]["trained"][n]
                                                   for n in names))
-    settings_texts = {"en": settings_text, "ko": _settings_ko(chosen, len(dataset.y_train), seed)}
-    readings = {language: READINGS[language](runs, depth, names, settings_texts[language])
-                for language in languages(lang)}
+    readings = {language: READINGS[language](runs, depth, names, describe_run(chosen, dataset, seed, language))
+                for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

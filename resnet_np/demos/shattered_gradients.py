@@ -101,13 +101,16 @@ def neighbour_cosine(gradients):
     return float(np.mean(np.sum(unit[1:] * unit[:-1], axis=1)))
 
 
+def _table(runs, depths):
+    """The rows under a reading's header: each model's lag-1 autocorrelation and neighbour cosine."""
+    return [f"  {model_label(depth, residual):<10}  {runs[(depth, residual)]['lag1']:21.3f}   "
+            f"{runs[(depth, residual)]['cosine']:16.3f}" for depth in depths for residual in (False, True)]
+
+
 def _reading_en(runs, depths):
     lines = ["Input gradient along a line of inputs, at initialisation (1 = smooth, 0 = white noise):",
              "  model       lag-1 autocorrelation   neighbour cosine"]
-    for depth in depths:
-        for residual in (False, True):
-            run = runs[(depth, residual)]
-            lines.append(f"  {model_label(depth, residual):<10}  {run['lag1']:21.3f}   {run['cosine']:16.3f}")
+    lines += _table(runs, depths)
     deepest = max(depths)
     plain, residual = runs[(deepest, False)], runs[(deepest, True)]
     if residual["lag1"] > plain["lag1"] + 0.2:
@@ -129,10 +132,7 @@ def _reading_en(runs, depths):
 def _reading_ko(runs, depths):
     lines = ["초기화 직후, 직선 위의 입력에서 잰 입력 기울기 (1 = 매끄러움, 0 = 백색 잡음):",
              "  모델               lag-1 자기상관     이웃 간 코사인"]
-    for depth in depths:
-        for residual in (False, True):
-            run = runs[(depth, residual)]
-            lines.append(f"  {model_label(depth, residual):<10}  {run['lag1']:21.3f}   {run['cosine']:16.3f}")
+    lines += _table(runs, depths)
     deepest = max(depths)
     plain, residual = runs[(deepest, False)], runs[(deepest, True)]
     if residual["lag1"] > plain["lag1"] + 0.2:

@@ -245,6 +245,7 @@ def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=Non
     lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
     """
     start = time.perf_counter()
+    asked = languages(lang)  # a wrong language fails here, before any work
     chosen = settings(quick, PRESETS, {
         "depth": depth, "widths": widths, "steps": steps, "record_every": record_every, "image_size": image_size,
         "train_samples": train_samples, "batch_size": batch_size, "lr": lr, "momentum": momentum,
@@ -280,12 +281,12 @@ def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=Non
                   [(model_label(depth, r), step, loss) for r, t in trainers.items()
                    for step, loss in enumerate(t.losses, start=1)]),
     ]
-    figures = [path for language in languages(lang) for path in _draw(folder, trainers, depth, window, language)]
+    figures = [path for language in asked for path in _draw(folder, trainers, depth, window, language)]
     chosen = {**chosen, "window": window}
     numbers = {"depth": depth, "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
     for residual in (False, True):
         numbers[model_label(depth, residual)] = summaries[residual]
-    readings = {language: READINGS[language](summaries, depth, chosen, window) for language in languages(lang)}
+    readings = {language: READINGS[language](summaries, depth, chosen, window) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:
