@@ -4,24 +4,41 @@ A demo computes its numbers once, then draws its figures and writes its reading 
     lang="en"            English figures (name.png) and reading
     lang="ko"            Korean figures (name.ko.png) and reading
     lang=("en", "ko")    both, from the same run (the website uses this)
+    lang=None            the default language: RESNET_NP_LANG=ko in the environment makes it Korean, so a Korean
+                         notebook run with it draws Korean figures from the very same code cells; unset, English
 Korean text needs a font with Hangul: NanumGothic, from the koreanize-matplotlib package (requirements.txt),
 read from the installed package's folder, never downloaded at run time. We only take its font file: importing
 that package would change matplotlib's settings for the whole process.
 """
 
 import importlib.util
+import os
 from pathlib import Path
 
 from .errors import UserError
 
 LANGUAGES = ("en", "ko")
+LANGUAGE_VARIABLE = "RESNET_NP_LANG"
 HANGUL_FONT_PACKAGE = "koreanize_matplotlib"
 HANGUL_FONT_FILE = "NanumGothic.ttf"
 _registered = {}  # font file -> family name, once per process
 
 
+def default_language():
+    """RESNET_NP_LANG if set ('en' or 'ko'), else 'en'. Read at every call, so a notebook can set it."""
+    text = os.environ.get(LANGUAGE_VARIABLE, "").strip().lower()
+    if text and text not in LANGUAGES:
+        raise UserError(f"{LANGUAGE_VARIABLE}={text!r} is not a language resnet_np speaks; choose from "
+                        f"{', '.join(LANGUAGES)}")
+    return text or "en"
+
+
 def languages(lang):
-    """'en', 'ko' or a sequence of them -> a tuple without repeats; anything else is a one-line UserError."""
+    """'en', 'ko', a sequence of them, or None (the default_language()) -> a tuple without repeats.
+
+    Anything else is a one-line UserError."""
+    if lang is None:
+        lang = default_language()
     asked = (lang,) if isinstance(lang, str) else tuple(lang)
     unknown = [item for item in asked if item not in LANGUAGES]
     if unknown or not asked:

@@ -109,3 +109,25 @@ def test_a_korean_log_axis_draws_its_minus_signs(tmp_path, caplog):
             axes[0, 0].plot([0, 1], [1e-4, 1.0])
             axes[0, 0].set(yscale="log", title="로그 눈금")
     assert not [record for record in caplog.records if "missing from" in record.getMessage()], caplog.text
+
+
+def test_the_environment_sets_the_default_language(tmp_path, monkeypatch):
+    """RESNET_NP_LANG=ko: a demo called as a notebook calls it (no lang) draws and reads in Korean; unset: English."""
+    from resnet_np.demos import bn_variance
+
+    monkeypatch.delenv("RESNET_NP_LANG", raising=False)
+    english = bn_variance(quick=True, out_dir=str(tmp_path / "en"), verbose=False, blocks=4)
+    assert not HANGUL.search(english.reading) and (tmp_path / "en" / "bn_variance.png").is_file()
+    monkeypatch.setenv("RESNET_NP_LANG", "ko")
+    assert languages(None) == ("ko",)
+    korean = bn_variance(quick=True, out_dir=str(tmp_path / "ko"), verbose=False, blocks=4)
+    assert HANGUL.search(korean.reading) and "Variance of the activations" not in korean.reading
+    assert (tmp_path / "ko" / "bn_variance.ko.png").is_file() and not (tmp_path / "ko" / "bn_variance.png").exists()
+    assert bn_variance(quick=True, out_dir=str(tmp_path / "asked"), verbose=False, blocks=4,
+                       lang="en").reading == english.reading  # an explicit lang wins over the environment
+
+
+def test_a_wrong_language_in_the_environment_is_one_line(monkeypatch):
+    monkeypatch.setenv("RESNET_NP_LANG", "kr")
+    with pytest.raises(UserError, match="RESNET_NP_LANG='kr' is not a language resnet_np speaks; choose from en, ko"):
+        languages(None)

@@ -27,8 +27,9 @@ def configure(parser):
     parser.add_argument("--data-dir", metavar="DIR", help="degradation: train on CIFAR-10 from this folder; "
                                                           "feature-maps: where the checkpoint's data lives")
     parser.add_argument("--checkpoint", metavar="PATH", help="feature-maps: a model or checkpoint written by train")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en",
-                        help="language of the figures and the reading: en (default) or ko (한국어)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of the figures and the reading: en or ko (한국어); default: the "
+                             "environment's RESNET_NP_LANG, else en")
     add_threads_argument(parser)
     parser.add_argument("--set", type=key_value, action="append", metavar="KEY=VALUE", default=None,
                         help="override a size of the demo, e.g. --set epochs=30 --set depths=[20,110] "

@@ -167,11 +167,12 @@ def _draw(curves, analysis, blocks, chosen, networks, folder, language):
 
 
 def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, networks=None, channels=None,
-                batch_size=None, image_size=None, dtype="float32", lang="en"):
+                batch_size=None, image_size=None, dtype="float32", lang=None):
     """Run the demo; returns a DemoResult (numbers["no_bn"]["factor_per_block"], numbers["bn"][...], ...).
 
     blocks: residual blocks in the stack; networks: random stacks averaged (geometric mean); channels: width.
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

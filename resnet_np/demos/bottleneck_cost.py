@@ -159,11 +159,12 @@ def _reading_ko(reduction, blocks, numbers):
 READINGS = {"en": _reading_en, "ko": _reading_ko}
 
 
-def bottleneck_cost(quick=False, out_dir=None, verbose=True, lang="en"):
+def bottleneck_cost(quick=False, out_dir=None, verbose=True, lang=None):
     """Run the demo (quick and full are the same: nothing is trained); returns a DemoResult.
 
     numbers["direct_multiply_adds"] = 120422400, numbers["reduced_multiply_adds"] = 12443648, ...
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

@@ -199,7 +199,7 @@ def _plot(folder, runs, final, depths, cifar, num_classes, epochs, n_seeds, lang
 def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, depths=None, widths=None,
                 epochs=None, image_size=None, train_samples=None, test_samples=None, difficulty=None,
                 seeds=None, batch_size=None, lr=None, momentum=None, weight_decay=None, warmup_epochs=None,
-                lang="en"):
+                lang=None):
     """Run the demo; returns a DemoResult (errors as fractions, differences in percentage points).
 
     numbers["final"]["plain56"]["train_error"] is the mean over the seeds, ..._per_seed/_min/_max the rest;
@@ -208,7 +208,8 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     seed: the first seed; seeds: how many (seed, seed + 1, ...), each with its own data, weights and batch order.
     data_dir: a CIFAR-10 folder (then a subset of CIFAR-10 with widths 16/32/64 at 32x32), else synthetic data.
     The other arguments override the preset (depths: (shallow, deep), both of the form 6n + 2).
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

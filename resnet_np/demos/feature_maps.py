@@ -224,11 +224,12 @@ def _conv_cost_per_stage(model, input_shape):
 
 def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=None, verbose=True, depth=None,
                  widths=None, epochs=None, image_size=None, train_samples=None, channels_shown=None,
-                 image_index=None, lang="en"):
+                 image_index=None, lang=None):
     """Run the demo; returns a DemoResult (numbers["stages"] = [{"name", "channels", "height", ...}], ...).
 
     image_index: the test image to show; None picks the first one the model classifies correctly.
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

@@ -125,12 +125,13 @@ def _plot(folder, runs, depths, batchnorm, language):
 
 
 def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, depths=None, batch_size=None,
-                  image_size=None, widths=None, dtype="float32", lang="en"):
+                  image_size=None, widths=None, dtype="float32", lang=None):
     """Run the demo; returns a DemoResult (numbers["ratio"]["plain110"] = first/last gradient-norm ratio, ...).
 
     quick: small batch, images and widths (seconds); full: batch 32 of 32x32 images, widths 16/32/64.
     depths, batch_size, image_size, widths: override the preset. no_bn: remove every BatchNorm.
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

@@ -140,10 +140,11 @@ def _plot(folder, runs, depth, names, chance, language):
 
 def lesion(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None, image_size=None,
            train_samples=None, test_samples=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
-           warmup_epochs=None, lang="en"):
+           warmup_epochs=None, lang=None):
     """Run the demo; returns a DemoResult (numbers["resnet32"]["errors"]["layer1.2"], ...; errors as fractions).
 
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figure and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

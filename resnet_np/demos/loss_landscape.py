@@ -174,10 +174,11 @@ def nice_log_levels(low, high):
 def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None,
                    image_size=None, train_samples=None, test_samples=None, difficulty=None, grid=None,
                    line_points=None, loss_images=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
-                   warmup_epochs=None, lang="en"):
+                   warmup_epochs=None, lang=None):
     """Run the demo; returns a DemoResult (numbers["plain56"]["grid"], numbers["resnet56"]["centre"], ...).
 
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

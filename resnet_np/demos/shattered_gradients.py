@@ -203,10 +203,11 @@ def _plot(folder, runs, depths, t, language):
 
 
 def shattered_gradients(quick=False, out_dir=None, seed=0, verbose=True, depths=None, points=None,
-                        image_size=None, widths=None, calibration_images=None, dtype="float32", lang="en"):
+                        image_size=None, widths=None, calibration_images=None, dtype="float32", lang=None):
     """Run the demo; returns a DemoResult (numbers["lag1"]["plain56"] = lag-1 autocorrelation, ...).
 
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work

@@ -238,11 +238,12 @@ def _draw(folder, trainers, depth, window, language):
 
 def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, steps=None,
                       record_every=None, image_size=None, train_samples=None, batch_size=None, lr=None,
-                      momentum=None, weight_decay=None, window=None, lang="en"):
+                      momentum=None, weight_decay=None, window=None, lang=None):
     """Run the demo; returns a DemoResult (numbers["plain56"]["late_ratio_spread"], ...).
 
     The CSV layer_statistics.csv holds every layer's statistics at every recorded step.
-    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each (resnet_np/language.py).
+    lang: "en", "ko" or both, e.g. ("en", "ko"): the figures and the reading in each; None: RESNET_NP_LANG or "en"
+          (resnet_np/language.py).
     """
     start = time.perf_counter()
     asked = languages(lang)  # a wrong language fails here, before any work
