@@ -10,7 +10,6 @@ a script would be, except that an `if __name__ == "__main__":` block is not.
 """
 
 import inspect
-import runpy
 import textwrap
 from pathlib import Path
 
@@ -27,6 +26,8 @@ def configure(parser):
                                              "every case passes")
     check.add_argument("name", metavar="NAME", help="the exercise (see `exercise list`)")
     check.add_argument("file", metavar="FILE.py", help="a Python file defining the exercise's functions by name")
+    check.add_argument("--by-hand", action="store_true",
+                       help="basic_block_backward: refuse code that calls the library's backward functions")
     check.add_argument("--time-limit", metavar="SECONDS", type=positive_float, default=None,
                        help="seconds allowed per case (default 10)")
     solution = actions.add_parser("solution", help="print the model answer's source (for lecturers)")
@@ -73,21 +74,9 @@ def _solution(exercise):
 
 def _load(path, exercise):
     """The student's functions, by name, from a Python file; a UserError saying what is wrong otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"no such file: {path}")
-    try:
-        namespace = runpy.run_path(str(path), run_name="__exercise__")
-    except SyntaxError as error:
-        raise UserError(f"{path} is not valid Python: {error.msg} (line {error.lineno})") from None
-    except (Exception, SystemExit) as error:
-        raise UserError(f"{path} raised {type(error).__name__} while loading: {error}") from None
-    missing = [name for name in exercise.functions if not callable(namespace.get(name))]
-    if missing:
-        raise UserError(f"{path} defines no function {', '.join(missing)}; exercise {exercise.name} needs "
-                        f"{', '.join(exercise.functions)} (starter code: python -m resnet_np exercise template "
-                        f"{exercise.name})")
-    return [namespace[name] for name in exercise.functions]
+    from ..exercises import load
+
+    return load(path, exercise.name)
 
 
 def run(args):
@@ -105,6 +94,8 @@ def run(args):
 
     functions = _load(args.file, exercise)
     options = {} if args.time_limit is None else {"time_limit": args.time_limit}
+    if args.by_hand:
+        options["by_hand"] = True
     result = exercises.check(exercise.name, *functions, verbose=False, **options)
     print(result.report)
     return 0 if result.passed else 1

@@ -5,6 +5,8 @@
     exercises.functions("relu")            # ('relu_forward', 'relu_backward'): what you write, in order
     result = exercises.check("relu", relu_forward, relu_backward)     # prints the report (HTML in Jupyter)
     result.passed                          # True only when every case passed
+    result.case_results                    # [(case title, passed), ...]; result.cases_passed of .cases_total
+    exercises.load("my_relu.py", "relu")   # a file's functions, in check()'s order (errors: one clear line)
     exercises.reference("relu")            # the model answer: the same tuple of functions (for lecturers)
 
 The workbook is notebooks/exercises/ (one notebook per topic, TODO cells, a grading cell, questions). From the
@@ -21,6 +23,8 @@ has the pattern of a classic mistake. A function that raises, returns None or th
 the time limit (10 s per case) gets a verdict for that case, never a crash of the grader.
 """
 
+import inspect
+
 from . import (
     basic_block_grading,
     batchnorm,
@@ -34,6 +38,7 @@ from . import (
     residual,
     sgd,
 )
+from .loading import load
 from .report import ExerciseResult
 from .runner import DEFAULT_TIME_LIMIT, run_cases
 
@@ -71,15 +76,39 @@ def template(name):
     return get(name).template
 
 
-def check(name, *student_functions, time_limit=DEFAULT_TIME_LIMIT, verbose=True):
+def _in_order(expected, given):
+    """The functions in the order check() takes them, and a note when they came in another order, recognised by
+    their names (check("relu", relu_backward, relu_forward))."""
+    names = [getattr(function, "__name__", None) for function in given]
+    if names != list(expected) and sorted(map(str, names)) == sorted(expected):
+        by_name = dict(zip(names, given, strict=True))
+        note = (f"the functions came in the order {', '.join(names)}; check() takes them in the order "
+                f"{', '.join(expected)}, so they were graded in that order (recognised by their names)")
+        return [by_name[wanted] for wanted in expected], note
+    return list(given), ""
+
+
+def signatures(name):
+    """{function name: its expected signature, e.g. "relu_forward(x)"}, from the model answer."""
+    result = {}
+    for wanted, function in zip(functions(name), reference(name), strict=True):
+        try:
+            result[wanted] = f"{wanted}{inspect.signature(function)}"
+        except (TypeError, ValueError):
+            pass
+    return result
+
+
+def check(name, *student_functions, time_limit=DEFAULT_TIME_LIMIT, verbose=True, by_hand=False):
     """Grade the student's functions (in the order of functions(name)); returns an ExerciseResult.
 
     The report is printed (in Jupyter: displayed as HTML) unless verbose=False; result.passed is True only when
-    every case passed. time_limit: seconds allowed per case.
+    every case passed. time_limit: seconds allowed per case. by_hand=True (basic_block_backward): the student's
+    code must not call the library's backward functions (every gradient written out by hand).
     """
     exercise = get(name)
     expected = exercise.functions
-    problem = ""
+    problem, note = "", ""
     if len(student_functions) != len(expected):
         problem = (f"check({name!r}, ...) takes {len(expected)} function{'s' if len(expected) > 1 else ''}, in "
                    f"this order: {', '.join(expected)}; it was given {len(student_functions)}")
@@ -88,12 +117,19 @@ def check(name, *student_functions, time_limit=DEFAULT_TIME_LIMIT, verbose=True)
             if not callable(given):
                 problem = f"{wanted} must be a function, got {type(given).__name__}"
                 break
+    if by_hand and exercise.forbidden is None:
+        problem = (f"by_hand=True is for the exercises whose functions call other ops "
+                   f"({', '.join(n for n in _EXERCISES if _EXERCISES[n].forbidden is not None)}), not {name}")
+    if not problem:
+        student_functions, note = _in_order(expected, student_functions)
     cases = [] if problem else run_cases(exercise.cases(), dict(zip(expected, student_functions, strict=True)),
-                                         time_limit)
-    result = ExerciseResult(name, exercise.title, cases, exercise.checked, problem)
+                                         time_limit, signatures(name),
+                                         exercise.forbidden() if by_hand else None)
+    result = ExerciseResult(name, exercise.title, cases, exercise.checked, problem, note)
     if verbose:
         result.show()
     return result
 
 
-__all__ = ["DEFAULT_TIME_LIMIT", "ExerciseResult", "check", "functions", "get", "names", "reference", "template"]
+__all__ = ["DEFAULT_TIME_LIMIT", "ExerciseResult", "check", "functions", "get", "load", "names", "reference",
+           "signatures", "template"]

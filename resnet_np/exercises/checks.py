@@ -7,13 +7,16 @@ A case is a function `run(case)` that receives a CaseRun and uses it:
     case.compare("out", out, expected)                     one Check: relative error and where it is worst
     case.unchanged("relu_forward", {"x": x}, before)       the in-place check
     case.gradcheck("dx", loss, x, dx)                      central differences of the student's own forward
-    case.hint("relu-dout-in-place", "...")                 a named hint for a recognised mistake
+    case.hint("relu-dout-in-place", "...", about=("dx",))  a named hint for a recognised mistake, about checks
+    case.recognise(got, candidate, reference)              got is the candidate, and the case can tell it apart
 
 A structural problem (the function raised, returned None, the wrong number of arrays, a wrong shape or dtype)
 ends the case at once with a Stop: later checks would only repeat it. A wrong value is a failed Check and the
 case goes on, so that the report shows everything that is wrong and the hints see all of it.
 """
 
+import inspect
+import sys
 import traceback
 from pathlib import Path
 from typing import NamedTuple
@@ -99,10 +102,17 @@ def compare_arrays(got, expected):
 class CaseRun:
     """The context of one case: the student's functions, and the checks and hints recorded so far."""
 
-    def __init__(self, functions):
+    def __init__(self, functions, signatures=None, forbidden=None):
         self.functions = functions  # name -> callable, in the exercise's order
+        self.forbidden = forbidden or {}  # code object -> name: functions the student's code must not call
+        self.called = {}  # the forbidden functions it called, in order
+        self.signatures = signatures or {}  # name -> the expected signature, e.g. "relu_forward(x)"
         self.checks = []
         self.hints = {}  # code -> text, in the order they were found
+        self.hint_about = {}  # code -> the labels of the checks the hint speaks about
+        self.batch = None  # the batch size of the case (N), when it has one
+        self.folded = {}  # label -> why it is wrong (one line: "an earlier step is wrong"); see report.py
+        self.signature = None  # what makes this failure the same as another case's (the report says it once)
         self.notes = []  # lines shown under the case (e.g. the first wrong step of a chain)
         self.modified = []  # (function, input name) of every in-place change found; finite differences are then off
 
@@ -112,14 +122,44 @@ class CaseRun:
         """function(*args), with NumPy's warnings silenced; any exception becomes a Stop naming the function."""
         try:
             with np.errstate(all="ignore"):
-                return self.functions[name](*args)
+                if not self.forbidden:
+                    return self.functions[name](*args)
+                sys.setprofile(self._watch)  # this thread only
+                try:
+                    return self.functions[name](*args)
+                finally:
+                    sys.setprofile(None)
         except NotImplementedError:
             raise Stop("not implemented", f"{name} is not implemented yet (it raises NotImplementedError)",
                        name) from None
         except (Exception, SystemExit) as error:
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
             text = f"{name} raised {type(error).__name__}{': ' + message if message else ''}{_where(error)}"
+            if isinstance(error, TypeError):
+                text += self._signature_advice(name, args)
             raise Stop("error", text, name) from None
+
+    def _signature_advice(self, name, args):
+        """When the call itself did not fit the student's function: the signature the grader calls it with."""
+        expected = self.signatures.get(name)
+        try:
+            inspect.signature(self.functions[name]).bind(*args)
+            return ""  # the call fitted: the TypeError came from inside the function
+        except TypeError:
+            pass
+        except ValueError:  # no signature to inspect (a builtin)
+            return ""
+        try:
+            yours = f"{name}{inspect.signature(self.functions[name])}"
+        except (TypeError, ValueError):
+            yours = name
+        called = f"{len(args)} argument{'s' if len(args) != 1 else ''}"
+        return (f". The grader calls it as the library does, with {called}: the signature must be {expected}"
+                f" (yours is {yours})") if expected else ""
+
+    def _watch(self, frame, event, arg):
+        if event == "call" and frame.f_code in self.forbidden:
+            self.called.setdefault(self.forbidden[frame.f_code], None)
 
     # -- what came back ----------------------------------------------------------------------------------------
 
@@ -274,8 +314,29 @@ class CaseRun:
                        f"{_value(numeric[worst])}")
         return self.record(f"{label} (finite differences)", error <= accepted, detail, error)
 
-    def hint(self, code, text):
+    def recognise(self, got, candidate, reference, tolerance=1e-6):
+        """got equals candidate (a recognised wrong answer) AND this case can tell the candidate from the right
+        answer (a flipped 1x1 kernel is the kernel itself: there a flip cannot be recognised)."""
+        return self.matches(got, candidate, tolerance) and not self.matches(candidate, reference, tolerance)
+
+    def hint(self, code, text, about=()):
+        """Record a hint about the checks labelled `about`. It is dropped when one of those checks passed (the
+        report's ok line would contradict it) or none of them failed: a hint never disagrees with a verdict."""
+        about = (about,) if isinstance(about, str) else tuple(about)
+        for label in about:
+            matching = [check for check in self.checks if check.label == label
+                        or check.label.startswith(label + " after ")]
+            if any(check.passed for check in matching if check.label == label) or \
+                    not any(not check.passed for check in matching):
+                return False
         self.hints.setdefault(code, text)
+        self.hint_about.setdefault(code, about)
+        return True
+
+    def fold(self, labels, reason):
+        """Report the failed checks labelled `labels` as one line with this reason, not one detail each."""
+        for label in labels:
+            self.folded[label] = reason
 
     def note(self, text):
         self.notes.append(text)

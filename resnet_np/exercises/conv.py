@@ -14,7 +14,7 @@ import numpy as np
 from .. import functional as F
 from ..functional.conv import Conv2dCache
 from .opcase import Op, grade_op
-from .patterns import errors_only_where
+from .patterns import overlap_pattern
 from .registry import Exercise
 from .runner import Case
 
@@ -121,41 +121,77 @@ CONFIGURATIONS = [
 ]
 
 
+def _out_not_transposed(out_with_bias, b):
+    """The forward's mistake: (W @ cols) of shape (K, N*out_h*out_w) reshaped straight to (N, K, out_h, out_w)."""
+    bias = 0 if b is None else b.reshape(1, -1, 1, 1)
+    product = (out_with_bias - bias).transpose(1, 0, 2, 3)  # (K, N, out_h, out_w): W @ cols, unflattened
+    return np.ascontiguousarray(product).reshape(out_with_bias.shape) + bias
+
+
+def _dout_not_transposed(dout):
+    """The backward's mistake: D = dout.reshape(K, -1) without dout.transpose(1, 0, 2, 3) first, as a dout the
+    right backward would turn into the same D."""
+    n_images, out_channels, out_h, out_w = dout.shape
+    return np.ascontiguousarray(dout.reshape(out_channels, n_images, out_h, out_w).transpose(1, 0, 2, 3))
+
+
 def _conv_hints(case, view):
     x, w, b, stride, padding = (view.args[name] for name in ("x", "w", "b", "stride", "padding"))
     flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-    if case.matches(view.out, F.conv2d_forward(x, flipped, b, stride, padding)[0]):
+    ref_cache = F.conv2d_forward(x, w, b, stride, padding)[1]
+    if case.recognise(view.out, F.conv2d_forward(x, flipped, b, stride, padding)[0], view.ref_out):
         case.hint("conv-flipped-kernel", "your forward flips the kernel (a convolution in the textbook sense). "
                   "Deep-learning libraries compute a cross-correlation: out[i, j] = sum of x[i + di, j + dj] * "
-                  "w[di, dj], the kernel used as it is.")
-    if b is not None and case.matches(view.out, view.ref_out - b.reshape(1, -1, 1, 1)):
-        case.hint("conv-missing-bias", "your out is right except that b is never added: out[:, k] += b[k].")
+                  "w[di, dj], the kernel used as it is.", about="out")
+    if b is not None and case.recognise(view.out, view.ref_out - b.reshape(1, -1, 1, 1), view.ref_out):
+        case.hint("conv-missing-bias", "your out is right except that b is never added: out[:, k] += b[k].",
+                  about="out")
+    if case.recognise(view.out, _out_not_transposed(view.ref_out, b), view.ref_out):
+        case.hint("conv-out-not-transposed", "your out holds W @ cols, of shape (K, N*out_h*out_w), reshaped "
+                  "straight to (N, K, out_h, out_w): its columns are ordered (n, oh, ow), so reshape it to (K, N, "
+                  "out_h, out_w) first, then transpose(1, 0, 2, 3). (With one image, N = 1, the two agree.)",
+                  about="out")
+    wrong_dout = F.conv2d_backward(_dout_not_transposed(view.dout), ref_cache)
+    matched = [label for label, got, candidate in zip(("dx", "dw", "db"), (view.grads.get(label) for label in
+                                                                           ("dx", "dw", "db")), wrong_dout,
+                                                      strict=True)
+               if got is not None and case.recognise(got, candidate, view.ref_grads[label])]
+    if matched:
+        case.hint("conv-dout-not-transposed", f"your {', '.join(matched)} {'is' if len(matched) == 1 else 'are'} "
+                  "what the backward gives with D = dout.reshape(K, -1): dout is (N, K, out_h, out_w), so that "
+                  "reshape mixes images and channels. Move the channel axis first: D = dout.transpose(1, 0, 2, "
+                  "3).reshape(K, -1), columns ordered (n, oh, ow) like those of cols. (With one image, N = 1, the "
+                  "two agree.)", about=matched)
     dw, ref_dw = view.grads.get("dw"), view.ref_grads["dw"]
-    if case.matches(dw, ref_dw[:, :, ::-1, ::-1]):
+    if case.recognise(dw, ref_dw[:, :, ::-1, ::-1], ref_dw):
         case.hint("conv-dw-flipped", "your dw is the right one with the kernel flipped (rows and columns "
                   "reversed). dw[k, c, di, dj] collects dout[n, k, i, j] * x_padded[n, c, i*stride + di, "
-                  "j*stride + dj]: the kernel offset (di, dj) is not reversed.")
-    elif dw is not None and dw.shape[2] == dw.shape[3] and case.matches(dw, ref_dw.transpose(0, 1, 3, 2)):
+                  "j*stride + dj]: the kernel offset (di, dj) is not reversed.", about="dw")
+    elif dw is not None and dw.shape[2] == dw.shape[3] and case.recognise(dw, ref_dw.transpose(0, 1, 3, 2), ref_dw):
         case.hint("conv-dw-transposed", "your dw has the kernel's rows and columns swapped (transposed): check the "
-                  "order of (di, dj) in your reshape, the same order (c, di, dj) as the rows of im2col.")
-    elif dw is not None and dw.shape[0] == dw.shape[1] and case.matches(dw, ref_dw.transpose(1, 0, 2, 3)):
+                  "order of (di, dj) in your reshape, the same order (c, di, dj) as the rows of im2col.", about="dw")
+    elif dw is not None and dw.shape[0] == dw.shape[1] and case.recognise(dw, ref_dw.transpose(1, 0, 2, 3), ref_dw):
         case.hint("conv-dw-channels-swapped", "your dw has the output and input channels swapped: dw must have "
-                  "w's shape (K, C, kh, kw), with dw[k, c] = dL/dw[k, c] (check D @ cols.T versus cols @ D.T).")
+                  "w's shape (K, C, kh, kw), with dw[k, c] = dL/dw[k, c] (check D @ cols.T versus cols @ D.T).",
+                  about="dw")
     dx, ref_dx = view.grads.get("dx"), view.ref_grads["dx"]
     if dx is None or case.matches(dx, ref_dx):
         return
-    if case.matches(dx, F.conv2d_backward(view.dout, F.conv2d_forward(x, flipped, b, stride, padding)[1])[0]):
+    # A forward that flips the kernel leaves the flipped kernel in its cache: that dx is its consequence.
+    forward_right = case.matches(view.out, view.ref_out)
+    if forward_right and case.recognise(dx, F.conv2d_backward(view.dout, F.conv2d_forward(x, flipped, b, stride,
+                                                                                           padding)[1])[0], ref_dx):
         case.hint("conv-dx-kernel-flipped", "your dx uses the kernel flipped: each output pixel sends dout[n, k, "
                   "i, j] * w[k] back onto exactly the window it read, w not reversed (the textbook 'full "
-                  "convolution with the flipped kernel' is the same thing written differently).")
+                  "convolution with the flipped kernel' is the same thing written differently).", about="dx")
         return
     _, _, kh, kw = w.shape
     coverage = F.col2im(np.ones_like(F.im2col(np.zeros_like(x), kh, kw, stride, padding), dtype=np.float64),
                         x.shape, kh, kw, stride, padding)
-    if (coverage > 1).any() and errors_only_where(dx, ref_dx, coverage > 1):
+    if not matched and overlap_pattern(dx, ref_dx, coverage):
         case.hint("col2im-overwrites", "dx is right where a pixel lies in one window only, and wrong where windows "
                   "overlap: the gradients of overlapping windows must be ADDED (+=, as col2im does), not "
-                  "assigned (=).")
+                  "assigned (=).", about="dx")
 
 
 def _grade(case, reference_forward, reference_backward, x_shape, w_shape, bias, stride, padding, dtype, seed):

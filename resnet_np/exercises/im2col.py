@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import functional as F
 from .checks import TOLERANCES
-from .patterns import errors_only_where
+from .opcase import localise
+from .patterns import overlap_pattern
 from .registry import Exercise
 from .runner import Case
 
@@ -54,6 +55,11 @@ def _row_order_variant(cols, channels, kh, kw):
     return cols.reshape(channels, kh, kw, -1).transpose(1, 2, 0, 3).reshape(cols.shape)
 
 
+def _row_order_reread(cols, channels, kh, kw):
+    """What a col2im that reads rows as (i, j, c) adds up, as the matrix in the library's (c, i, j) order."""
+    return cols.reshape(kh, kw, channels, -1).transpose(2, 0, 1, 3).reshape(cols.shape)
+
+
 def _column_order_variant(cols, n_images, out_h, out_w):
     """cols with columns ordered (oh, ow, n) instead of (n, oh, ow): the image index innermost."""
     return cols.reshape(-1, n_images, out_h, out_w).transpose(0, 2, 3, 1).reshape(cols.shape)
@@ -61,6 +67,7 @@ def _column_order_variant(cols, n_images, out_h, out_w):
 
 def _grade(case, x_shape, kh, kw, stride, padding, dtype, seed):
     rng = np.random.default_rng(seed)
+    case.batch = x_shape[0]
     x = rng.standard_normal(x_shape).astype(dtype)
     tolerance = "float32" if dtype == np.float32 else "float64"
     expected_cols = F.im2col(x, kh, kw, stride, padding)
@@ -72,14 +79,17 @@ def _grade(case, x_shape, kh, kw, stride, padding, dtype, seed):
     cols = case.call("im2col", student_x, kh, kw, stride, padding)
     cols = case.expect_array("im2col", "cols", cols, expected_cols.shape, dtype)
     case.unchanged("im2col", {"x": student_x}, {"x": x})
+    row_text = ("{who} in the order (i, j, c), channel last; the library's (and w.reshape(K, C*kh*kw)'s) order "
+                "is (c, i, j): row = (c*kh + i)*kw + j. The weights are flattened in that order, so rows in another "
+                "order pair the wrong numbers in the product.")
+    row_order = []
     if not case.compare("cols", cols, expected_cols, tolerance):
-        if case.matches(cols, _row_order_variant(expected_cols, channels, kh, kw)):
-            case.hint("im2col-row-order", "your rows are ordered (i, j, c), channel last; the library's (and "
-                      "w.reshape(K, C*kh*kw)'s) order is (c, i, j): row = (c*kh + i)*kw + j. The weights must be "
-                      "flattened in the same order as the rows of cols, or the product pairs the wrong numbers.")
-        elif case.matches(cols, _column_order_variant(expected_cols, n_images, out_h, out_w)):
+        if case.recognise(cols, _row_order_variant(expected_cols, channels, kh, kw), expected_cols):
+            row_order.append("cols")
+        elif case.recognise(cols, _column_order_variant(expected_cols, n_images, out_h, out_w), expected_cols):
             case.hint("im2col-column-order", "your columns are ordered (oh, ow, n); they must be ordered (n, oh, "
-                      "ow), column = (n*out_h + oh)*out_w + ow, so that W @ cols reshapes to (K, N, out_h, out_w).")
+                      "ow), column = (n*out_h + oh)*out_w + ow, so that W @ cols reshapes to (K, N, out_h, out_w).",
+                      about="cols")
 
     # col2im, on a random matrix of the shape of cols
     y = rng.standard_normal(expected_cols.shape).astype(dtype)
@@ -89,12 +99,19 @@ def _grade(case, x_shape, kh, kw, stride, padding, dtype, seed):
     dx = case.expect_array("col2im", "dx", dx, x_shape, dtype)
     case.unchanged("col2im", {"cols": student_y}, {"cols": y})
     if not case.compare("dx", dx, expected_dx, tolerance):
+        reread = F.col2im(_row_order_reread(y, channels, kh, kw), x_shape, kh, kw, stride, padding)
         coverage = F.col2im(np.ones_like(expected_cols, dtype=np.float64), x_shape, kh, kw, stride, padding)
-        if (coverage > 1).any() and errors_only_where(dx, expected_dx, coverage > 1):
+        if case.recognise(dx, reread, expected_dx):
+            row_order.append("dx")
+        elif overlap_pattern(dx, expected_dx, coverage):
             case.hint("col2im-overwrites", "dx is right wherever a pixel lies in one window only and wrong where "
                       "windows overlap: col2im must ADD (+=) each column entry onto its pixel, not assign (=). "
                       "A pixel in several windows was copied into several columns, so its gradient is the sum "
-                      "of all of them.")
+                      "of all of them.", about="dx")
+    if row_order:
+        who = {("cols",): "your im2col writes the rows of cols", ("dx",): "your col2im reads the rows of cols",
+               ("cols", "dx"): "your im2col writes, and your col2im reads, the rows of cols"}[tuple(row_order)]
+        case.hint("im2col-row-order", row_text.format(who=who), about=row_order)
 
     if dtype == np.float64:
         # The adjoint identity, with the student's own pair: <im2col(x), y> = <x, col2im(y)>.
@@ -110,6 +127,8 @@ def _grade(case, x_shape, kh, kw, stride, padding, dtype, seed):
         case.gradcheck("dx", lambda: float(np.sum(np.asarray(case.call("im2col", fd_x, kh, kw, stride, padding),
                                                              np.float64) * y)),
                        fd_x, dx, expected_dx, seed)
+    if case.failed:
+        localise(case, ("cols",), ("dx",))
 
 
 def cases():

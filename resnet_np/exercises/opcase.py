@@ -12,7 +12,8 @@ Checked, in this order (the report lists them so):
     5. each gradient against the model answer's
     6. float64 only: each gradient against central differences of the student's OWN forward (so a report can
        tell "your backward does not match your forward" from "your forward is wrong")
-Then, if anything failed, the exercise's hint function looks for the pattern of a classic mistake.
+Then, if anything failed, the exercise's hint function looks for the pattern of a classic mistake, and
+localise() says which half is wrong (a fallback: the report shows it only when no hint names the mistake).
 """
 
 from types import SimpleNamespace
@@ -49,6 +50,8 @@ def grade_op(case, op, args, grads, state=(), seed=0, finite_differences=True, h
     """
     names = [name for name, _ in args]
     values = [value for _, value in args]
+    if np.ndim(values[0]) >= 3:  # an image batch (N, C, ...): the report can tell "only batch 1 passes"
+        case.batch = np.shape(values[0])[0]
     arrays = [name for name, value in args if isinstance(value, np.ndarray)]
     dtype = np.asarray(values[0]).dtype
     tolerance = "float32" if dtype == np.float32 else "float64"
@@ -111,4 +114,36 @@ def grade_op(case, op, args, grads, state=(), seed=0, finite_differences=True, h
 
     if hints is not None and case.failed:
         hints(case, view)
+    if case.failed:
+        localise(case, ("out",), [label for label, source in grads if source is not None])
     return view
+
+
+def localise(case, forward_labels, gradient_labels):
+    """The hints that say which half is wrong, from the checks alone (they hold for any op).
+
+    forward-is-wrong: an output is wrong, and every gradient agrees with central differences of the student's
+        own forward while some gradient differs from the model answer's: the backward is the derivative of the
+        forward the student wrote, so the forward is what is wrong.
+    backward-is-wrong: every output is right, and a gradient disagrees with central differences of it.
+    """
+    verdicts = {check.label: check.passed for check in case.checks}
+    forward = [verdicts[label] for label in forward_labels if label in verdicts]
+    against_model = [verdicts[label] for label in gradient_labels if label in verdicts]
+    by_differences = [verdicts[f"{label} (finite differences)"] for label in gradient_labels
+                      if f"{label} (finite differences)" in verdicts]
+    if not forward or not by_differences:
+        return
+    outputs = ", ".join(label for label in forward_labels if label in verdicts)
+    if not all(forward) and all(by_differences) and not all(against_model):
+        case.hint("forward-is-wrong", "your gradients agree with central differences of your own forward (the ok "
+                  "'(finite differences)' lines) but not with the model answer: the backward is the exact "
+                  f"derivative of the forward you wrote, so the forward is what is wrong (see {outputs}). Fix the "
+                  "forward first; the backward was probably derived from the same mistake.",
+                  about=[label for label in forward_labels if label in verdicts])
+    elif all(forward) and not all(by_differences):
+        wrong = [label for label in gradient_labels if verdicts.get(f"{label} (finite differences)") is False]
+        case.hint("backward-is-wrong", f"your forward is right ({outputs} ok), and your {', '.join(wrong)} "
+                  "disagree{s} with central differences of it: the mistake is in the backward.".replace(
+                      "{s}", "s" if len(wrong) == 1 else ""),
+                  about=[f"{label} (finite differences)" for label in wrong])

@@ -4,6 +4,7 @@
                                       wrong places", "only 3 of 200 entries are wrong", ...
     scale_factor(got, expected)       c when got = c * expected (to 1e-6), else None
     errors_only_where(got, expected, mask)   every wrong entry lies where mask is True (and some entry is wrong)
+    overlap_pattern(got, expected, coverage) the overwritten-windows pattern, where the case can show it
     shape_advice(got_shape, expected_shape)  "the axes look swapped", ...
 
 The exercises use these to name the classic mistakes (a missing 1/N, overlapping windows overwritten instead
@@ -55,6 +56,15 @@ def errors_only_where(got, expected, mask, tolerance=CLOSE):
     with np.errstate(invalid="ignore"):
         wrong = ~(np.abs(got - expected) <= tolerance * scale)
     return bool(wrong.any()) and not bool((wrong & ~np.asarray(mask, dtype=bool)).any())
+
+
+def overlap_pattern(got, expected, coverage):
+    """The pattern of overlapping windows overwritten instead of added, where this case can show it: the case has
+    pixels covered by one window and pixels covered by more (coverage: how many windows hold each pixel), every
+    wrong entry lies where windows overlap, and the pixels of one window are right."""
+    coverage = np.asarray(coverage)
+    once, more = coverage == 1, coverage > 1
+    return bool(once.any() and more.any() and errors_only_where(got, expected, more))
 
 
 def describe_pattern(got, expected):

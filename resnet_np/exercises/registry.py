@@ -12,3 +12,4 @@ class Exercise(NamedTuple):
     checked: str  # what the grader checks, in a sentence or two (shown under the report)
     notebook: str  # the workbook notebook, in notebooks/exercises/
     template: str  # starter code: the signatures, docstrings and `raise NotImplementedError`
+    forbidden: Callable = None  # by_hand=True: () -> {code object: name} of the functions the student may not call

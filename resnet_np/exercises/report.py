@@ -4,7 +4,18 @@
     result.passed          True only when every case passed
     result.status          "passed", "failed" or "not implemented yet"
     result.hints           the codes of the recognised mistakes, e.g. ["relu-dout-in-place"]
+    result.cases           one CaseReport per case: .number, .title, .status, .passed, .checks, .hints, .output
+    result.case_results    [(title, passed), ...] in case order; result.cases_passed, result.cases_total
     print(result)          the report (check() already showed it: printed, or as HTML in Jupyter)
+
+Rules of the report (tests/test_exercises_report.py holds each):
+- a hint never contradicts an ok line: it names the checks it speaks about, and is dropped if one passed;
+- the hints that only localise a mistake (GENERIC: "your forward is what is wrong", "only batch 1 passes", ...)
+  appear only when no hint names the mistake itself;
+- a failed check that only inherits an earlier error is one line (CaseRun.fold), and a case that fails the same
+  way as an earlier one (CaseRun.signature) is one line;
+- what the student's code printed is shown under its case, the first OUTPUT_LINES lines of the report only,
+  the rest counted.
 """
 
 import html
@@ -12,6 +23,8 @@ import textwrap
 from typing import NamedTuple
 
 WIDTH = 110
+OUTPUT_LINES = 20  # printed lines of the student's code shown in a report, in all
+GENERIC = ("forward-is-wrong", "backward-is-wrong", "batch-axis-order", "first-wrong-step")
 LABELS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIME", "not implemented": "TODO",
           "skipped": "skip"}
 
@@ -25,6 +38,15 @@ class CaseReport(NamedTuple):
     hints: dict  # code -> text
     notes: list
     function: str = None  # the function a stop was about
+    batch: int = None  # N of the case, when it has a batch
+    folded: dict = None  # label -> reason: failed checks shown as one line (an earlier step is wrong)
+    signature: str = None  # the same signature in two failed cases: the second is reported in one line
+    output: object = None  # capture.Output: what the student's code printed during the case
+    hint_about: dict = None  # hint code -> the labels of the checks it speaks about
+
+    @property
+    def passed(self):
+        return self.status == "passed"
 
 
 def _worst(checks, finite_differences):
@@ -39,8 +61,28 @@ def _wrap(text, indent, subsequent=None):
                          break_long_words=False)
 
 
-def _case_lines(case):
+def _output_lines(case, budget):
+    """The lines the student's code printed in this case, within the report's budget; (lines, budget left)."""
+    output = case.output
+    if output is None or output.total == 0:
+        return [], budget
+    total = output.total
+    noun = f"{total} line{'s' if total != 1 else ''}"
+    if budget <= 0:
+        return [_wrap(f"your code printed {noun} here (not shown: the report shows the first {OUTPUT_LINES})",
+                      " " * 12)], budget
+    shown = output.lines[:budget]
+    head = f"your code printed {noun}" + (f"; the first {len(shown)}:" if len(shown) < total else ":")
+    lines = [" " * 12 + head] + [" " * 12 + "| " + line for line in shown]
+    if len(shown) < total:
+        lines.append(" " * 12 + f"| ... and {total - len(shown)} more")
+    return lines, budget - len(shown)
+
+
+def _case_lines(case, same_as=None):
     head = f"  {LABELS[case.status]:<6}{case.number:>2}  {case.title}"
+    if same_as is not None:
+        return [_wrap(f"{head}   (wrong the same way as case {same_as}: {case.signature})", "", " " * 12)]
     if case.status == "passed":
         worst, worst_fd = _worst(case.checks, False), _worst(case.checks, True)
         parts = []
@@ -52,9 +94,14 @@ def _case_lines(case):
     if case.status == "skipped":
         return [_wrap(head + "   (not run: " + case.message + ")", "", " " * 12)]
     lines = [_wrap(head, "", " " * 12)]
+    folded = case.folded or {}
     for check in case.checks:
-        if not check.passed:
+        if not check.passed and check.label not in folded:
             lines.append(_wrap(f"WRONG {check.label}: {check.detail}", " " * 12, " " * 18))
+    for reason in dict.fromkeys(folded.values()):
+        labels = [check.label for check in case.checks if not check.passed and folded.get(check.label) == reason]
+        if labels:
+            lines.append(_wrap(f"WRONG {', '.join(dict.fromkeys(labels))}: {reason}", " " * 12, " " * 18))
     right = list(dict.fromkeys(check.label for check in case.checks if check.passed))
     if right:
         lines.append(_wrap(f"ok    {', '.join(right)}", " " * 12, " " * 18))
@@ -67,9 +114,10 @@ def _case_lines(case):
 class ExerciseResult:
     """What check() returns: .passed, .status, .cases, .hints, .report (the text); print(result) shows it."""
 
-    def __init__(self, name, title, cases, checked, problem=""):
+    def __init__(self, name, title, cases, checked, problem="", note=""):
         self.name, self.title, self.cases, self.checked = name, title, list(cases), checked
         self.problem = problem  # a problem with the call itself (wrong number of functions, ...)
+        self.note = note  # something check() did about the call (functions given in another order)
         statuses = {case.status for case in self.cases}
         self.passed = not problem and bool(self.cases) and statuses == {"passed"}
         if self.passed:
@@ -87,7 +135,26 @@ class ExerciseResult:
                     self.hints.append(code)
                     self._hint_texts[code] = (text, [])
                 self._hint_texts[code][1].append(case.number)
+        batch = _batch_hint(self.cases)
+        if batch:
+            self.hints.append("batch-axis-order")
+            self._hint_texts["batch-axis-order"] = batch
+        if any(code not in GENERIC for code in self.hints):  # a hint names the mistake: no need to localise it
+            self.hints = [code for code in self.hints if code not in GENERIC]
         self.report = self._text()
+
+    @property
+    def case_results(self):
+        """[(title, passed)] of every case, in order (for a gradebook)."""
+        return [(case.title, case.passed) for case in self.cases]
+
+    @property
+    def cases_passed(self):
+        return sum(case.passed for case in self.cases)
+
+    @property
+    def cases_total(self):
+        return len(self.cases)
 
     @property
     def not_implemented(self):
@@ -111,9 +178,17 @@ class ExerciseResult:
         lines = [self._header()]
         if self.problem:
             return "\n".join(lines)
+        if self.note:
+            lines.append(_wrap("Note: " + self.note, "  "))
         lines.append("")
+        budget, seen = OUTPUT_LINES, {}
         for case in self.cases:
-            lines += _case_lines(case)
+            same_as = seen.get(case.signature) if case.signature and case.status == "failed" else None
+            lines += _case_lines(case, same_as)
+            if case.signature and case.status == "failed":
+                seen.setdefault(case.signature, case.number)
+            printed, budget = _output_lines(case, budget)
+            lines += printed
         if self.hints:
             lines += ["", "Hints:"]
             for code in self.hints:
@@ -160,6 +235,22 @@ class ExerciseResult:
             display(_ReportView(self))
         else:
             print(self.report)
+
+
+def _batch_hint(cases):
+    """(text, case numbers) when every batch-1 case passed and every larger batch failed; else None."""
+    ones = [case for case in cases if case.batch == 1]
+    larger = [case for case in cases if case.batch is not None and case.batch > 1]
+    if not ones or not larger or not all(case.passed for case in ones):
+        return None
+    if not all(case.status == "failed" for case in larger):
+        return None
+    numbers = [case.number for case in ones]
+    which = f"case{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+    text = (f"only the batch-1 {which} pass{'' if len(numbers) > 1 else 'es'}: your mistake disappears when N "
+            "= 1. Look at how the batch axis and the channel axis are ordered in your reshapes and transposes (a "
+            "reshape where a transpose is needed gives the right numbers only when N = 1).")
+    return text, numbers
 
 
 class _ReportView:
