@@ -86,20 +86,33 @@ def _local(name, got, cache):
 
 
 def _first_wrong_step(case, got, wrong, cache):
-    """Find the first gradient that is wrong although the gradients it is computed from are the student's own."""
-    for name, step in GRADIENTS:
+    """The first gradient that is wrong although the gradients it is computed from are the student's own.
+
+    Every wrong gradient that the step redone from the student's own inputs reproduces only inherits an earlier
+    error: it is folded into one line of the report. Returns the first wrong step's name (or None)."""
+    own = []  # wrong gradients whose own step is wrong
+    for name, _ in GRADIENTS:
         if name not in wrong:
             continue
         redone = _local(name, got, cache)
-        if redone is None or name not in got or case.matches(got[name], redone, 1e-9):
-            continue  # inherited from a wrong input, or unusable
-        error, _ = compare_arrays(got[name], redone)
-        inputs = " and ".join(LOCAL_STEPS[name][0])
-        later = "" if name == GRADIENTS[-1][0] else "; the gradients after it inherit the error"
-        case.note(f"-> the first wrong step: {step}. From your own {inputs}, this step gives a {name} that differs "
-                  f"from yours by {error:.1e}{later}.")
-        return name
-    return None
+        if redone is None or name not in got or not case.matches(got[name], redone, 1e-9):
+            own.append((name, redone))
+    first = next((name for name, redone in own if redone is not None and name in got), None)
+    if first is None:
+        return None
+    redone = dict(own)[first]
+    error, _ = compare_arrays(got[first], redone)
+    inputs = " and ".join(LOCAL_STEPS[first][0])
+    later = "" if first == GRADIENTS[-1][0] else "; the gradients after it inherit the error"
+    case.note(f"-> the first wrong step: {STEPS[first]}. From your own {inputs}, this step gives a {first} that "
+              f"differs from yours by {error:.1e}{later}.")
+    own_names = {name for name, _ in own}
+    inherited = [name for name, _ in GRADIENTS if name in wrong and name not in own_names]
+    reason = f"wrong because an earlier step is wrong (the first: {first}); right from your own inputs"
+    case.fold(inherited + [f"{name} (finite differences)" for name in inherited], reason)
+    case.signature = "the first wrong step is " + STEPS[first] + "".join(
+        f"; {name} is wrong too" for name, _ in GRADIENTS if name in own_names and name != first)
+    return first
 
 
 def _hints(case, got, expected, cache, first):
@@ -107,19 +120,19 @@ def _hints(case, got, expected, cache, first):
     if "d_sum" in got and not case.matches(got["d_sum"], expected["d_sum"]) \
             and case.matches(got["d_sum"], d_relu2 * (cache.bn2 > 0)):
         case.hint("relu2-mask-before-add", "d_sum is masked where bn2 > 0. relu2 comes AFTER the '+': its input is "
-                  "sum = bn2 + shortcut, so the mask is sum > 0 (or relu2 > 0).")
+                  "sum = bn2 + shortcut, so the mask is sum > 0 (or relu2 > 0).", about="d_sum")
     if "d_bn1" in got and "d_relu1" in got and first == "d_bn1":
         later = {"conv2": cache.conv2, "bn2": cache.bn2, "sum": cache.sum, "relu2": cache.relu2}
         for name, value in later.items():
             if value.shape == cache.bn1.shape and case.matches(got["d_bn1"], got["d_relu1"] * (value > 0)):
                 case.hint("relu-mask-wrong-array", f"d_bn1 is masked with {name} > 0, the output of a LATER op. "
                           "relu1's mask is where its own input is positive: bn1 > 0 (equivalently relu1 > 0, or "
-                          "use F.relu_backward with cache.relu1_cache).")
+                          "use F.relu_backward with cache.relu1_cache).", about="d_bn1")
                 break
     for name in ("d_bn2", "d_shortcut"):
         if name in got and "d_sum" in got and case.matches(got[name], got["d_sum"] / 2):
             case.hint("residual-add-halves", f"{name} is d_sum / 2: the '+' copies its gradient to both inputs, it "
-                      "does not split it.")
+                      "does not split it.", about=name)
     if "d_x" in got and not case.matches(got["d_x"], expected["d_x"]):
         for path in ("d_x_branch", "d_x_shortcut"):
             candidates = [expected[path]] + ([got[path]] if path in got else [])
@@ -127,7 +140,7 @@ def _hints(case, got, expected, cache, first):
                 case.hint("fork-not-summed", f"d_x equals {path} alone. x fed BOTH paths (the convolutions and the "
                           "shortcut), so its gradient is the sum of what comes back along each: d_x = d_x_branch + "
                           "d_x_shortcut. Without the shortcut's part, the gradient that the '+ x' carries "
-                          "undiminished is lost.")
+                          "undiminished is lost.", about="d_x")
                 break
     if cache.training:
         for upstream, name, bn_cache, gamma in (("d_bn2", "d_conv2", cache.bn2_cache, cache.gamma2),
@@ -136,15 +149,16 @@ def _hints(case, got, expected, cache, first):
                                                                                                           1)):
                 case.hint("bn-batch-terms", f"{name} lacks the terms through the batch mean and variance: in "
                           "training they depend on every value of the channel (exercise 4), so BatchNorm's "
-                          "backward is not just gamma / sqrt(var + eps) * dout.")
+                          "backward is not just gamma / sqrt(var + eps) * dout.", about=name)
     if first is not None and not case.hints:
         case.hint("first-wrong-step", f"look at {STEPS[first]}: redo it from your own "
                   f"{' and '.join(LOCAL_STEPS[first][0])}, with the op's formula (or its backward function and the "
-                  "op's cache).")
+                  "op's cache).", about=first)
 
 
 def _grade(case, x_shape, out_channels, stride, training, dtype, seed):
     rng = np.random.default_rng(seed)
+    case.batch = x_shape[0]
     x = rng.standard_normal(x_shape).astype(dtype)
     params = make_parameters(x_shape[1], out_channels, rng, dtype)
     tolerance = "float32" if dtype == np.float32 else "float64"
@@ -194,6 +208,46 @@ def _grade(case, x_shape, out_channels, stride, training, dtype, seed):
         _hints(case, got, expected, cache, first)
 
 
+def library_backwards():
+    """{code object: name} of every backward the library defines (its functional ops, its engine, its layers,
+    the tape and the model answers): what by_hand=True forbids. im2col and col2im stay allowed."""
+    import inspect
+    import sys
+
+    from . import basic_block, conv, pooling, relu, residual, tape
+
+    found = {}
+
+    def add(function, name):
+        code = getattr(inspect.unwrap(function), "__code__", None)
+        if code is not None:
+            found.setdefault(code, name)
+
+    def backward_name(key):
+        return key == "backward" or key.endswith("_backward") or key.endswith("_backward_loops")
+
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not module_name.startswith("resnet_np."):
+            continue
+        for key, value in list(vars(module).items()):
+            if getattr(value, "__module__", None) != module_name:
+                continue
+            if inspect.isfunction(value) and backward_name(key):
+                add(value, key)
+            elif inspect.isclass(value):
+                for attribute, member in vars(value).items():
+                    if inspect.isfunction(member) and backward_name(attribute):
+                        add(member, f"{key}.{attribute}")
+    for module in (conv, pooling, relu, residual):
+        for key, value in vars(module).items():
+            if inspect.isfunction(value) and backward_name(key):
+                add(value, key)
+    add(basic_block._batchnorm_backward_by_hand, "the model answer's _batchnorm_backward_by_hand")
+    add(basic_block._conv_backward_by_hand, "the model answer's _conv_backward_by_hand")
+    add(tape.Tape.backward, "Tape.backward")
+    return found
+
+
 CONFIGURATIONS = [
     ((2, 4, 4, 4), 4, 1, True, np.float64, "train, identity shortcut"),
     ((2, 2, 5, 5), 4, 2, True, np.float64, "train, stride 2 and 2 -> 4 channels: option-A shortcut, odd size"),
@@ -219,5 +273,5 @@ EXERCISES = [
                 "library's ops; each step redone from your own upstream gradient to find the first wrong one; d_x "
                 "and the parameter gradients against central differences of the block (float64, random upstream "
                 "gradient); d_relu2 and the cache left unchanged.",
-        notebook="07_basic_block_backward.ipynb", template=TEMPLATE),
+        notebook="07_basic_block_backward.ipynb", template=TEMPLATE, forbidden=library_backwards),
 ]

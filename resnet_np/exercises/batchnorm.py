@@ -51,6 +51,15 @@ def _statistics(x, ddof=0):
     return x.mean(axis=AXES), x.var(axis=AXES, ddof=ddof)
 
 
+def _grouped_wrongly(x, gamma, beta, running_mean, running_var, training, eps):
+    """BatchNorm's out with the values grouped into 'channels' by x.reshape(C, -1) (the rows of that reshape)."""
+    channels = x.shape[1]
+    rows = x.reshape(channels, -1)
+    mean, var = (rows.mean(axis=1), rows.var(axis=1)) if training else (running_mean, running_var)
+    x_hat = ((rows - mean[:, None]) / np.sqrt(var[:, None] + eps)).reshape(x.shape)
+    return _channel(gamma) * x_hat + _channel(beta)
+
+
 def _forward_hints(case, view, training, momentum, eps):
     x, gamma, beta = (np.asarray(view.args[name], np.float64) for name in ("x", "gamma", "beta"))
     old_mean, old_var = (np.asarray(view.args[name], np.float64) for name in ("running_mean", "running_var"))
@@ -62,32 +71,46 @@ def _forward_hints(case, view, training, momentum, eps):
             case.hint("bn-running-not-updated", "running_mean and running_var are unchanged after a training "
                       "forward. Update them in place (running_mean *= 1 - momentum; running_mean += momentum * "
                       "mean, or running_mean[...] = ...): `running_mean = ...` only rebinds your local name, and "
-                      "the caller's array (the layer's buffer) never sees the new value.")
+                      "the caller's array (the layer's buffer) never sees the new value.",
+                      about=("running_mean", "running_var"))
         if case.matches(new_var, (1 - momentum) * old_var + momentum * var) and count > 1:
             case.hint("bn-biased-running-var", "your running_var uses the biased batch variance (divided by M). "
                       "PyTorch keeps the UNBIASED estimate in running_var: var * M / (M - 1), with M = N*H*W "
-                      "values per channel (the batch's own normalisation still uses the biased var).")
-        if (case.matches(new_mean, momentum * old_mean + (1 - momentum) * mean)
-                or case.matches(new_var, momentum * old_var + (1 - momentum) * var * count / (count - 1))):
+                      "values per channel (the batch's own normalisation still uses the biased var).",
+                      about="running_var")
+        reversed_statistics = [name for name, got, candidate in (
+            ("running_mean", new_mean, momentum * old_mean + (1 - momentum) * mean),
+            ("running_var", new_var, momentum * old_var + (1 - momentum) * var * count / (count - 1)))
+            if case.recognise(got, candidate, view.ref_state[name])]
+        if reversed_statistics:
             case.hint("bn-momentum-reversed", "your running statistics use momentum the other way round (running "
                       "= momentum * running + (1 - momentum) * batch, Keras's convention). PyTorch's momentum is "
-                      "the weight of the NEW batch: running = (1 - momentum) * running + momentum * batch.")
+                      "the weight of the NEW batch: running = (1 - momentum) * running + momentum * batch.",
+                      about=reversed_statistics[:1])
         unbiased = _statistics(x, ddof=1)[1]
         if case.matches(view.out, _channel(gamma) * (x - _channel(mean)) / np.sqrt(_channel(unbiased) + eps)
                         + _channel(beta)):
             case.hint("bn-normalise-unbiased", "your forward normalises with the unbiased variance (divided by "
                       "M - 1). The batch is normalised with the biased one (divided by M, np.var's default); "
-                      "only running_var keeps the unbiased estimate.")
+                      "only running_var keeps the unbiased estimate.", about="out")
     else:
         if not (np.array_equal(new_mean, view.args["running_mean"])
                 and np.array_equal(new_var, view.args["running_var"])):
             case.hint("bn-eval-updates-running", "your eval forward changed running_mean or running_var: in eval "
-                      "mode they are only read, never updated.")
+                      "mode they are only read, never updated.",
+                      about=[name for name in ("running_mean", "running_var")
+                             if not np.array_equal(view.state[name], view.args[name])][:1])
         if case.matches(view.out, _channel(gamma) * (x - _channel(mean)) / np.sqrt(_channel(var) + eps)
                         + _channel(beta)):
             case.hint("bn-eval-uses-batch-stats", "in eval mode your forward normalises with the batch's mean and "
                       "variance. Eval mode uses running_mean and running_var instead, so that an image's output "
-                      "does not depend on the other images of its batch.")
+                      "does not depend on the other images of its batch.", about="out")
+    if case.recognise(view.out, _grouped_wrongly(x, gamma, beta, old_mean, old_var, training, eps), view.ref_out):
+        case.hint("bn-channel-grouping", "your out is what BatchNorm gives when the values are grouped into "
+                  "channels with x.reshape(C, -1). In (N, C, H, W) order that reshape does not put one channel in "
+                  "a row: each row mixes images and channels (with N = 1 the two agree). Take the statistics "
+                  "over the axes (0, 2, 3), x.mean(axis=(0, 2, 3)), or move the channel axis first: "
+                  "x.transpose(1, 0, 2, 3).reshape(C, -1).", about="out")
 
 
 def _backward_hints(case, view, training, eps):
@@ -108,7 +131,7 @@ def _backward_hints(case, view, training, eps):
     dgamma = view.grads.get("dgamma")
     if dgamma is not None and case.matches(dgamma, (dout * x).sum(axis=AXES)):
         case.hint("bn-dgamma-x", "your dgamma is sum(dout * x); gamma multiplies x_hat, the NORMALISED x, so "
-                  "dgamma = sum over (N, H, W) of dout * x_hat.")
+                  "dgamma = sum over (N, H, W) of dout * x_hat.", about="dgamma")
     if case.matches(dx, view.ref_grads["dx"]):
         return
     if training:
@@ -116,17 +139,17 @@ def _backward_hints(case, view, training, eps):
                                                   "batch variance"),
                                    (scale * (dout - var_term), "the term through the batch mean"),
                                    (scale * (dout - mean_term), "the term through the batch variance")):
-            if case.matches(dx, candidate):
+            if case.recognise(dx, candidate, view.ref_grads["dx"]):
                 case.hint("bn-batch-terms", f"your training dx lacks {missing}. In training, the mean and the "
                           "variance are computed from the batch, so every x of a channel moves them, and dx gets "
                           "one more term along each of those two paths (notebook 04, section 4.2: chain the local "
                           "derivatives of the mean and of the variance). Only in eval mode, where they are "
-                          "constants, is dx = gamma / sqrt(var + eps) * dout.")
+                          "constants, is dx = gamma / sqrt(var + eps) * dout.", about="dx")
                 return
-    elif case.matches(dx, scale * (dout - mean_term - var_term)):
+    elif case.recognise(dx, scale * (dout - mean_term - var_term), view.ref_grads["dx"]):
         case.hint("bn-eval-backward", "your eval-mode dx uses the training formula. In eval mode, mean and var are "
                   "the running statistics, constants that do not depend on x, so dx = gamma / sqrt(running_var + "
-                  "eps) * dout.")
+                  "eps) * dout.", about="dx")
 
 
 # (x shape, training, momentum, eps, dtype, description)

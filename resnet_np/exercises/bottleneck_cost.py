@@ -126,12 +126,14 @@ def _grade(case, in_channels, width, input_size, stride):
         case.record(label.replace("_", "-"), difference == 0, detail, 0.0 if difference == 0 else None)
     if got["multiply_adds"] == 2 * expected["multiply_adds"]:
         case.hint("bottleneck-flops", "your multiply-adds are twice the right number: you counted FLOPs (a multiply "
-                  "and an add each). The paper's 'FLOPs' (3.8 x 10^9 for ResNet-50) are multiply-adds.")
+                  "and an add each). The paper's 'FLOPs' (3.8 x 10^9 for ResNet-50) are multiply-adds.",
+                  about="multiply-adds")
     for code, switches, label, text in HINTS:
         candidate = dict(zip(expected, count(in_channels, width, input_size, stride, **switches), strict=True))
         labels = [label] if label else list(expected)
-        if any(candidate[name] != expected[name] and got[name] == candidate[name] for name in labels):
-            case.hint(code, text)
+        matched = [name for name in labels if candidate[name] != expected[name] and got[name] == candidate[name]]
+        if matched:
+            case.hint(code, text, about=[name.replace("_", "-") for name in matched])
 
 
 CONFIGURATIONS = [

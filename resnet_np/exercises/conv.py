@@ -188,7 +188,7 @@ def _conv_hints(case, view):
     _, _, kh, kw = w.shape
     coverage = F.col2im(np.ones_like(F.im2col(np.zeros_like(x), kh, kw, stride, padding), dtype=np.float64),
                         x.shape, kh, kw, stride, padding)
-    if not matched and overlap_pattern(dx, ref_dx, coverage):
+    if forward_right and not matched and overlap_pattern(dx, ref_dx, coverage):
         case.hint("col2im-overwrites", "dx is right where a pixel lies in one window only, and wrong where windows "
                   "overlap: the gradients of overlapping windows must be ADDED (+=, as col2im does), not "
                   "assigned (=).", about="dx")

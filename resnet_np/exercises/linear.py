@@ -38,7 +38,8 @@ def _hints(case, view):
         if factor is not None and n_samples > 1 and abs(factor * n_samples - 1) < 1e-6:
             case.hint("linear-averaged", f"your {label} is the correct one divided by the batch size N = "
                       f"{n_samples}. The layer SUMS the contributions of the samples (each sample's output used "
-                      f"{name}); averaging over the batch is the loss's job, and it already did it in dout.")
+                      f"{name}); averaging over the batch is the loss's job, and it already did it in dout.",
+                      about=label)
 
 
 CONFIGURATIONS = [((4, 6), 3, np.float64, "a batch of 4"), ((1, 5), 2, np.float64, "batch 1"),

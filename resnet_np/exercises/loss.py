@@ -46,24 +46,27 @@ def _hints(case, kind, logits, loss, dlogits, ref_loss, ref_dlogits):
             if np.all(np.isfinite(dlogits)) and case.matches(dlogits, ref_dlogits):
                 case.hint("softmax-log-of-probability", "your dlogits is right but the loss is infinite: "
                           "log(softmax(z)) turns a probability that underflowed to 0 (here e^-800) into -inf. "
-                          "Compute log p directly: log p = shifted - log(sum(exp(shifted))), shifted = z - max(z).")
+                          "Compute log p directly: log p = shifted - log(sum(exp(shifted))), shifted = z - max(z).",
+                          about="loss")
             else:
                 case.hint("softmax-max", "with logits around 1000 you get inf or NaN: exp(1000) overflows. "
                           "Subtract each row's maximum first (shifted = z - z.max(axis=1, keepdims=True)): "
-                          "softmax(z) = softmax(z - c) for any c, and then exp never exceeds 1.")
+                          "softmax(z) = softmax(z - c) for any c, and then exp never exceeds 1.",
+                          about=[label for label in ("loss", "dlogits") if any(
+                              check.label == label and not check.passed for check in case.checks)][:1])
         return
     if n_samples > 1 and abs(loss - n_samples * ref_loss) <= 1e-6 * abs(n_samples * ref_loss):
         case.hint("ce-mean", f"your loss is {n_samples} (= N, the batch size) times the right one: the loss is the "
-                  "MEAN over the batch of -log p_y, not the sum (and dlogits carries the same 1/N).")
+                  "MEAN over the batch of -log p_y, not the sum (and dlogits carries the same 1/N).", about="loss")
     factor = scale_factor(dlogits, ref_dlogits)
     if n_samples > 1 and factor is not None and abs(factor - n_samples) < 1e-6 * n_samples:
         case.hint("ce-mean", f"your dlogits is {n_samples} (= N) times the right one: the loss averages over the "
-                  "batch, so dlogits = (softmax - onehot) / N.")
+                  "batch, so dlogits = (softmax - onehot) / N.", about="dlogits")
     probabilities = F.softmax(np.asarray(logits, dtype=np.float64))
     if case.matches(dlogits, probabilities / n_samples) or case.matches(dlogits, probabilities):
         case.hint("ce-onehot", "your dlogits is the softmax itself (over N). That is the derivative of "
                   "log(sum of exp(z)) only; -log p_y = -z_y + log(sum of exp(z)) has a second term, -z_y, whose "
-                  "derivative is -1 at the true class and 0 elsewhere.")
+                  "derivative is -1 at the true class and 0 elsewhere.", about="dlogits")
 
 
 def _grade(case, kind, dtype, seed):

@@ -92,7 +92,7 @@ def _maxpool_hints(case, view):
         if case.matches(view.out, zero_padded):
             case.hint("maxpool-zero-padding", "your forward pads with zeros: where a window near the border holds "
                       "only negative values, the padding wins. Pad with -infinity (np.pad(..., "
-                      "constant_values=-np.inf)), as PyTorch does, so a padded position never wins.")
+                      "constant_values=-np.inf)), as PyTorch does, so a padded position never wins.", about="out")
     dx, ref_dx = view.grads.get("dx"), view.ref_grads["dx"]
     if dx is None or case.matches(dx, ref_dx):
         return
@@ -101,14 +101,14 @@ def _maxpool_hints(case, view):
         if case.matches(dx, maxpool_variant(x, kernel, stride, padding, view.dout, ties=ties)[1]):
             case.hint("maxpool-ties", f"in your backward, {text}. Where several inputs of a window share the "
                       "maximum, the gradient must go to exactly one of them, the first in row-by-row order (as "
-                      "np.argmax and PyTorch choose): the forward used one value, so one input gets dout.")
+                      "np.argmax and PyTorch choose): the forward used one value, so one input gets dout.", about="dx")
             return
     wins = F.maxpool2d_backward(np.ones(view.ref_out.shape), F.maxpool2d_forward(x.astype(np.float64), kernel,
                                                                                  stride, padding)[1])
     if (wins > 1).any() and errors_only_where(dx, ref_dx, wins > 1):
         case.hint("maxpool-overwrites", "dx is right except at the inputs that win in SEVERAL overlapping windows: "
                   "there the gradients of all those windows must be added (+=, or np.add.at), not assigned (=; "
-                  "fancy-index assignment dx[idx] = dout also keeps only one of repeated indices).")
+                  "fancy-index assignment dx[idx] = dout also keeps only one of repeated indices).", about="dx")
 
 
 MAXPOOL_CASES = [
@@ -142,7 +142,7 @@ def _avgpool_hints(case, view):
     factor = scale_factor(dx, view.ref_grads["dx"])
     if factor is not None and height * width > 1 and abs(factor - height * width) < 1e-6 * height * width:
         case.hint("avgpool-scale", f"your dx is H*W = {height * width} times too large: the forward divides the "
-                  "sum of the H*W pixels by H*W, so every pixel receives dout / (H*W).")
+                  "sum of the H*W pixels by H*W, so every pixel receives dout / (H*W).", about="dx")
 
 
 AVGPOOL_CASES = [((2, 3, 5, 4), np.float64, "5x4 maps"), ((1, 2, 1, 1), np.float64, "batch 1, 1x1 maps"),

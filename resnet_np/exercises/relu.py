@@ -42,27 +42,28 @@ def _hints(case, view):
     if ("relu_backward", "dout") in modified:
         case.hint("relu-dout-in-place", "your relu_backward wrote into dout (e.g. dout[x <= 0] = 0, or "
                   f"np.multiply(dout, mask, out=dout)). {SHARED_DOUT} Return a new array: np.where(out > 0, dout, "
-                  "0) or dout * (out > 0).")
+                  "0) or dout * (out > 0).", about="dout unchanged")
     if ("relu_forward", "x") in modified:
         case.hint("relu-forward-in-place", "your relu_forward wrote into x (e.g. x[x < 0] = 0 or np.maximum(x, 0, "
                   "out=x)). The layer before may keep x for its own backward (a convolution keeps its input), "
                   "and its gradients would then be computed from the wrong numbers. Build a new array: "
-                  "np.maximum(x, 0).")
+                  "np.maximum(x, 0).", about="x unchanged")
     dx = view.grads.get("dx")
     if dx is None or case.matches(dx, view.ref_grads["dx"]):
         return
     x, dout = np.asarray(view.args["x"], np.float64), np.asarray(view.dout, np.float64)
     if case.matches(dx, dout * (dout > 0)):
         case.hint("relu-mask-from-dout", "your dx keeps dout where dout > 0. The mask comes from the FORWARD: "
-                  "dout passes where x > 0 (equivalently where out > 0), whatever its own sign.")
+                  "dout passes where x > 0 (equivalently where out > 0), whatever its own sign.", about="dx")
     elif case.matches(dx, dout * (x >= 0)) and (x == 0).any():
         case.hint("relu-mask-at-zero", "at x == 0 your dx passes dout. max(0, x) has no derivative there; the "
-                  "convention (PyTorch's) is 0: use out > 0 or x > 0, not >= 0.")
+                  "convention (PyTorch's) is 0: use out > 0 or x > 0, not >= 0.", about="dx")
     elif case.matches(dx, dout):
         case.hint("relu-no-mask", "your dx is dout itself, nothing masked. If you wrote out >= 0: out = max(0, x) "
-                  "is never negative, so that mask is always true; use out > 0.")
+                  "is never negative, so that mask is always true; use out > 0.", about="dx")
     elif case.matches(dx, (x > 0).astype(np.float64)):
-        case.hint("relu-mask-only", "your dx is the mask (x > 0) itself: multiply it by dout (the chain rule).")
+        case.hint("relu-mask-only", "your dx is the mask (x > 0) itself: multiply it by dout (the chain rule).",
+                  about="dx")
 
 
 def _values(rng, shape, kind):

@@ -57,10 +57,10 @@ def _add_hints(case, view):
         if case.matches(got, dout / 2):
             case.hint("residual-add-halves", f"your {label} is dout / 2. The '+' does not split its gradient: "
                       "d(a + b)/da = 1 and d(a + b)/db = 1, so BOTH inputs receive the whole dout. (That is what "
-                      "keeps the gradient alive along the shortcut of a deep ResNet.)")
+                      "keeps the gradient alive along the shortcut of a deep ResNet.)", about=label)
         elif got is not None and not np.any(got):
             case.hint("residual-add-one-path", f"your {label} is all zeros: the '+' sends dout, unchanged, to both "
-                      "of its inputs.")
+                      "of its inputs.", about=label)
 
 
 def _spread_variant(dout, x_shape, stride):
@@ -80,7 +80,7 @@ def _shortcut_hints(case, view):
     if stride > 1 and case.matches(dx, _spread_variant(dout, x.shape, stride)):
         case.hint("zero-pad-spread", "your dx gives every pixel of each stride x stride block the gradient of the "
                   "one pixel the forward kept. The skipped pixels never reached the output: their gradient is 0; "
-                  "only dx[:, :, ::stride, ::stride] = dout[:, :C].")
+                  "only dx[:, :, ::stride, ::stride] = dout[:, :C].", about="dx")
     folded = np.zeros(x.shape)
     for start in range(0, dout.shape[1], channels):
         block = dout[:, start: start + channels]
@@ -88,7 +88,7 @@ def _shortcut_hints(case, view):
     if dout.shape[1] > channels and case.matches(dx, folded):
         case.hint("zero-pad-extra-channels", "your dx adds the gradient of the appended zero channels onto x. Those "
                   "channels are constants (zeros), not copies of x: their gradient goes nowhere; dx takes only "
-                  "dout[:, :C].")
+                  "dout[:, :C].", about="dx")
 
 
 def _grade_add(case, shape, dtype, seed):

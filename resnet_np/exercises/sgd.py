@@ -153,7 +153,7 @@ def _grade(case, shape, lrs, momentum, weight_decay, nesterov, dtype, seed):
             variant = _simulate(step, w0, grads, lrs, momentum, weight_decay, nesterov)
             index = 1 if code == "sgd-lr-in-velocity" and momentum else 0  # that mistake shows in the velocity
             if _all_match(case, [state[index] for state in history], [state[index] for state in variant]):
-                case.hint(code, text)
+                case.hint(code, text, about="velocity" if index == 1 else "w")
                 break
 
 
