@@ -42,6 +42,36 @@ def _im2col_columns_image_last(x, kh, kw, stride=1, padding=0):
     return np.ascontiguousarray(cols.reshape(-1, x.shape[0], out_h, out_w).transpose(0, 2, 3, 1).reshape(cols.shape))
 
 
+def _im2col_rows_ijc(x, kh, kw, stride=1, padding=0):
+    """A student's own im2col with rows ordered (i, j, c): channel last."""
+    stride_h, stride_w = (stride, stride) if np.isscalar(stride) else stride
+    pad_h, pad_w = (padding, padding) if np.isscalar(padding) else padding
+    n_images, channels, height, width = x.shape
+    out_h, out_w = (height + 2 * pad_h - kh) // stride_h + 1, (width + 2 * pad_w - kw) // stride_w + 1
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
+    cols = np.empty((kh, kw, channels, n_images, out_h, out_w), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            window = x_padded[:, :, i: i + stride_h * out_h: stride_h, j: j + stride_w * out_w: stride_w]
+            cols[i, j] = window.transpose(1, 0, 2, 3)
+    return cols.reshape(kh * kw * channels, n_images * out_h * out_w)
+
+
+def _col2im_rows_ijc(cols, x_shape, kh, kw, stride=1, padding=0):
+    """Its col2im: reads the rows as (i, j, c), and ADDS (+=) overlapping windows, as it must."""
+    stride_h, stride_w = (stride, stride) if np.isscalar(stride) else stride
+    pad_h, pad_w = (padding, padding) if np.isscalar(padding) else padding
+    n_images, channels, height, width = x_shape
+    out_h, out_w = (height + 2 * pad_h - kh) // stride_h + 1, (width + 2 * pad_w - kw) // stride_w + 1
+    cols = cols.reshape(kh, kw, channels, n_images, out_h, out_w)
+    padded = np.zeros((n_images, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, i: i + stride_h * out_h: stride_h, j: j + stride_w * out_w: stride_w] += \
+                cols[i, j].transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(padded[:, :, pad_h: pad_h + height, pad_w: pad_w + width])
+
+
 def _col2im_uncropped(cols, x_shape, kh, kw, stride=1, padding=0):
     pad_h, pad_w = (padding, padding) if np.isscalar(padding) else padding
     n_images, channels, height, width = x_shape
@@ -77,6 +107,29 @@ def _conv_backward_overwriting(dout, cache):
                              (pad_h, pad_w))
     _, dw, db = F.conv2d_backward(dout, cache)
     return dx, dw, db
+
+
+def _conv_backward_dout_not_transposed(dout, cache):
+    """The library's backward with one mistake: D = dout.reshape(K, -1), without dout.transpose(1, 0, 2, 3)."""
+    x, w = cache.x, cache.w
+    out_channels, _, kh, kw = w.shape
+    stride_h, stride_w, pad_h, pad_w, _, _ = cache.geometry
+    d_matrix = dout.reshape(out_channels, -1)
+    cols = F.im2col(x, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
+    dw = (d_matrix @ cols.T).reshape(w.shape)
+    dx = F.col2im(w.reshape(out_channels, -1).T @ d_matrix, x.shape, kh, kw, (stride_h, stride_w), (pad_h, pad_w))
+    return dx, dw, d_matrix.sum(axis=1) if cache.has_bias else None
+
+
+def _conv_forward_out_not_transposed(x, w, b=None, stride=1, padding=0):
+    """W @ cols, (K, N*out_h*out_w), reshaped straight to (N, K, out_h, out_w)."""
+    out, cache = F.conv2d_forward(x, w, None, stride, padding)
+    n_images, out_channels, out_h, out_w = out.shape
+    product = out.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+    out = product.reshape(n_images, out_channels, out_h, out_w)
+    if b is not None:
+        out = out + b.reshape(1, -1, 1, 1)
+    return np.ascontiguousarray(out), cache._replace(has_bias=b is not None)
 
 
 # ---- max pooling -------------------------------------------------------------------------------------------
@@ -177,11 +230,15 @@ def _rebinding(running_mean, running_var, mean, var, momentum, count):
 
 def _bn_eval_with_batch_statistics(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
                                    eps=1e-5):
+    if training:
+        return F.batchnorm2d_forward(x, gamma, beta, running_mean, running_var, True, momentum, eps)
     return F.batchnorm2d_forward(x, gamma, beta, running_mean.copy(), running_var.copy(), True, momentum, eps)
 
 
 def _bn_eval_updating_running_statistics(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
                                          eps=1e-5):
+    if training:
+        return F.batchnorm2d_forward(x, gamma, beta, running_mean, running_var, True, momentum, eps)
     result = F.batchnorm2d_forward(x, gamma, beta, running_mean.copy(), running_var.copy(), training, momentum, eps)
     if not training:
         F.batchnorm2d_forward(x, gamma, beta, running_mean, running_var, True, momentum, eps)  # the mistake
@@ -196,6 +253,40 @@ def _bn_normalising_with_unbiased_variance(x, gamma, beta, running_mean, running
     mean, var = x.mean(axis=(0, 2, 3), keepdims=True), x.var(axis=(0, 2, 3), ddof=1, keepdims=True)
     out = gamma.reshape(1, -1, 1, 1) * (x - mean) / np.sqrt(var + eps) + beta.reshape(1, -1, 1, 1)
     return out.astype(x.dtype), cache
+
+
+def _bn_forward_grouped_by_reshape(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
+                                   eps=1e-5):
+    """BatchNorm with the channels taken as the rows of x.reshape(C, -1); its backward does the same."""
+    channels = x.shape[1]
+    rows = x.reshape(channels, -1)
+    if training:
+        mean, var = rows.mean(axis=1), rows.var(axis=1)
+        count = rows.shape[1]
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var * count / (count - 1)
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = ((rows - mean[:, None]) * inv_std[:, None]).reshape(x.shape)
+    out = gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1)
+    return out.astype(x.dtype), (x_hat, gamma, inv_std.astype(x.dtype), training)
+
+
+def _bn_backward_grouped_by_reshape(dout, cache):
+    x_hat, gamma, inv_std, training = cache
+    channels = gamma.shape[0]
+    dgamma, dbeta = (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+    d_x_hat = (dout * gamma.reshape(1, -1, 1, 1)).reshape(channels, -1)
+    rows_hat = x_hat.reshape(channels, -1)
+    if training:
+        d_rows = inv_std[:, None] * (d_x_hat - d_x_hat.mean(axis=1, keepdims=True)
+                                     - rows_hat * (d_x_hat * rows_hat).mean(axis=1, keepdims=True))
+    else:
+        d_rows = d_x_hat * inv_std[:, None]
+    return d_rows.reshape(dout.shape).astype(dout.dtype), dgamma, dbeta
 
 
 def _conv_backward_kernel_flipped(dout, cache):
@@ -225,6 +316,21 @@ def _relu_backward_in_place(dout, cache):
 def _relu_forward_in_place(x):
     np.maximum(x, 0, out=x)
     return x, F.ReLUCache(x)
+
+
+def _leaky_relu_forward(x):
+    """A leaky ReLU where a ReLU was asked for; its backward is right for it."""
+    return np.where(x > 0, x, x * x.dtype.type(0.01)), x
+
+
+def _leaky_relu_backward(dout, x):
+    return dout * np.where(x > 0, 1, 0.01).astype(dout.dtype)
+
+
+def _linear_forward_reshaped(x, w, b):
+    """(w @ x.T) is (K, N): reshaped to (N, K) instead of transposed."""
+    out = (w @ x.T).reshape(x.shape[0], w.shape[0]) + b
+    return out, F.linear_forward(x, w, b)[1]
 
 
 # ---- softmax cross-entropy ---------------------------------------------------------------------------------
@@ -362,7 +468,7 @@ def _float_counts(in_channels, width, input_size, stride=1):
 
 
 MISTAKES = {
-    # name: (exercise, functions, the hint code that must appear, or None when none is expected)
+    # name: (exercise, functions, the one hint code its report must give, or None when it must give none)
     "col2im overwrites overlapping windows": ("im2col", (F.im2col, _col2im_overwriting), "col2im-overwrites"),
     "im2col rows ordered channel last": ("im2col", (_im2col_rows_channel_last, F.col2im), "im2col-row-order"),
     "im2col columns ordered image last": ("im2col", (_im2col_columns_image_last, F.col2im), "im2col-column-order"),
@@ -385,7 +491,8 @@ MISTAKES = {
     "conv dx with the kernel flipped": ("conv2d", (F.conv2d_forward, _conv_backward_kernel_flipped),
                                         "conv-dx-kernel-flipped"),
     "conv db 0.1% off": ("conv2d", (F.conv2d_forward, _conv_backward_with(
-        lambda dx, dw, db, cache: (dx, dw, None if db is None else db * np.asarray(1.001, db.dtype)))), None),
+        lambda dx, dw, db, cache: (dx, dw, None if db is None else db * np.asarray(1.001, db.dtype)))),
+        "backward-is-wrong"),
     "maxpool overwrites where windows overlap": ("maxpool2d", (_maxpool_forward_keeping_x(), _maxpool_backward_with(
         overwrite=True)), "maxpool-overwrites"),
     "maxpool gives every tied maximum the gradient": (
@@ -473,6 +580,23 @@ MISTAKES = {
                                                         "bottleneck-projection-resolution"),
     "bottleneck FLOPs instead of multiply-adds": ("bottleneck_cost", (_flops,), "bottleneck-flops"),
     "bottleneck counts as floats": ("bottleneck_cost", (_float_counts,), None),
+    # the mistakes of issue 23: hints that were missing, or misleading
+    "conv backward without the transpose of dout": ("conv2d", (F.conv2d_forward, _conv_backward_dout_not_transposed),
+                                                    "conv-dout-not-transposed"),
+    "conv loops: backward without the transpose of dout": ("conv2d_loops", (
+        F.conv2d_forward, _conv_backward_dout_not_transposed), "conv-dout-not-transposed"),
+    "conv forward output reshaped without the transpose": ("conv2d", (_conv_forward_out_not_transposed,
+                                                                      F.conv2d_backward), "conv-out-not-transposed"),
+    "im2col and its col2im with rows (i, j, c), col2im adding": ("im2col", (_im2col_rows_ijc, _col2im_rows_ijc),
+                                                                 "im2col-row-order"),
+    "col2im reading the rows as (i, j, c)": ("im2col", (F.im2col, _col2im_rows_ijc), "im2col-row-order"),
+    "BN channels grouped with x.reshape(C, -1)": ("batchnorm2d", (_bn_forward_grouped_by_reshape,
+                                                                  _bn_backward_grouped_by_reshape),
+                                                  "bn-channel-grouping"),
+    "ReLU written as a leaky ReLU, its backward right for it": ("relu", (_leaky_relu_forward, _leaky_relu_backward),
+                                                                "forward-is-wrong"),
+    "linear forward reshaped where it must transpose": ("linear", (_linear_forward_reshaped, F.linear_backward),
+                                                        "batch-axis-order"),
 }
 
 
@@ -481,15 +605,52 @@ def test_the_chain_the_mistakes_are_made_from_is_right():
 
 
 @pytest.mark.parametrize("mistake", list(MISTAKES))
-def test_a_classic_mistake_fails_with_its_hint(mistake):
+def test_a_classic_mistake_fails_with_its_hint_and_no_other(mistake):
     name, functions, hint = MISTAKES[mistake]
     result = check(name, *functions, verbose=False)
     assert not result.passed and result.status == "failed", result.report
-    if hint is not None:
-        assert hint in result.hints, f"expected hint {hint!r}, got {result.hints}\n{result.report}"
-        assert f"[{hint}]" in result.report
-    # a recognised mistake is named by its own hint, not drowned in others
-    assert len(result.hints) <= 2, result.hints
+    expected = set() if hint is None else {hint}
+    assert set(result.hints) == expected, f"expected {expected}, got {result.hints}\n{result.report}"
+    for code in expected:
+        assert f"[{code}]" in result.report
+
+
+def _every_hint_code():
+    """Every hint code the grader can give, read from its source (case.hint("code", ...)) and its tables."""
+    import re
+    from pathlib import Path
+
+    from resnet_np.exercises import bottleneck_cost, sgd
+    from resnet_np.exercises.report import GENERIC
+
+    folder = Path(bottleneck_cost.__file__).parent
+    codes = set(GENERIC)
+    for path in folder.glob("*.py"):
+        codes |= set(re.findall(r'case\.hint\(\s*"([a-z0-9-]+)"', path.read_text()))
+    codes |= {code for code, *_ in bottleneck_cost.HINTS} | {code for code, *_ in sgd.VARIANTS}
+    return sorted(codes)
+
+
+def test_the_confusion_matrix_of_mistakes_and_hints_is_the_identity_on_the_expected_hints():
+    """Every wrong answer of the catalogue graded; the hints of its report, against every hint the grader knows:
+    each row holds exactly the expected hint, and every hint but the batch-free fallbacks is some mistake's."""
+    codes = _every_hint_code()
+    matrix = np.zeros((len(MISTAKES), len(codes)), dtype=int)
+    for row, (name, functions, _) in enumerate(MISTAKES.values()):
+        result = check(name, *functions, verbose=False)
+        for code in result.hints:
+            assert code in codes, f"{code} is not a known hint code"
+            matrix[row, codes.index(code)] = 1
+    expected = np.zeros_like(matrix)
+    for row, (_, _, hint) in enumerate(MISTAKES.values()):
+        if hint is not None:
+            expected[row, codes.index(hint)] = 1
+    wrong = [(mistake, [codes[i] for i in np.flatnonzero(matrix[row] != expected[row])])
+             for row, mistake in enumerate(MISTAKES) if (matrix[row] != expected[row]).any()]
+    assert not wrong, wrong
+    unused = [code for column, code in enumerate(codes) if not expected[:, column].any()]
+    assert not unused, f"hints no mistake of the catalogue gives: {unused}"
+    assert matrix.shape == (len(MISTAKES), len(codes)) and matrix.shape[0] >= 70
 
 
 SMALL_ERRORS = [

@@ -50,7 +50,7 @@ def grade_op(case, op, args, grads, state=(), seed=0, finite_differences=True, h
     """
     names = [name for name, _ in args]
     values = [value for _, value in args]
-    if np.ndim(values[0]) >= 3:  # an image batch (N, C, ...): the report can tell "only batch 1 passes"
+    if np.ndim(values[0]) >= 2:  # a batch (N, ...): the report can tell "only batch 1 passes"
         case.batch = np.shape(values[0])[0]
     arrays = [name for name, value in args if isinstance(value, np.ndarray)]
     dtype = np.asarray(values[0]).dtype
