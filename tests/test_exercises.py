@@ -317,9 +317,13 @@ def test_exercise_check_exits_0_only_when_the_file_passes(tmp_path, capsys):
     (None, ["exercise", "check", "relu", "missing.py"], "no such file"),
     ("def relu_forward(x)\n    return x\n", ["exercise", "check", "relu"],
      "is not valid Python: expected ':' (line 1)"),
-    ("raise RuntimeError('oops')\n", ["exercise", "check", "relu"], "raised RuntimeError while loading: oops"),
+    ("import numpy as np\n\nscale = np.ones(3)[5]\n", ["exercise", "check", "relu"],
+     "raised IndexError while loading (line 3: scale = np.ones(3)[5]): index 5 is out of bounds"),
     ("def relu_forward(x):\n    return x\n", ["exercise", "check", "relu"],
-     "defines no function relu_backward; exercise relu needs relu_forward, relu_backward"),
+     "defines no function relu_backward (exercise relu needs relu_forward, relu_backward"),
+    ("def relu_forward(x):\n    return x\n\n\ndef relu_backwards(dout, cache):\n    return dout\n",
+     ["exercise", "check", "relu"], "defines no function relu_backward; did you mean relu_backwards for "
+                                    "relu_backward?"),
     (None, ["exercise", "template", "nope"], "unknown exercise 'nope'"),
 ])
 def test_exercise_mistakes_of_the_user_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch, file_text, args,

@@ -141,6 +141,9 @@ class ExerciseResult:
             self._hint_texts["batch-axis-order"] = batch
         if any(code not in GENERIC for code in self.hints):  # a hint names the mistake: no need to localise it
             self.hints = [code for code in self.hints if code not in GENERIC]
+            for case in self.cases:
+                for code in GENERIC:
+                    case.hints.pop(code, None)
         self.report = self._text()
 
     @property
