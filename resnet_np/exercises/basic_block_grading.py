@@ -103,11 +103,11 @@ def _first_wrong_step(case, got, wrong, cache):
     redone = dict(own)[first]
     error, _ = compare_arrays(got[first], redone)
     inputs = " and ".join(LOCAL_STEPS[first][0])
-    later = "" if first == GRADIENTS[-1][0] else "; the gradients after it inherit the error"
-    case.note(f"-> the first wrong step: {STEPS[first]}. From your own {inputs}, this step gives a {first} that "
-              f"differs from yours by {error:.1e}{later}.")
     own_names = {name for name, _ in own}
     inherited = [name for name, _ in GRADIENTS if name in wrong and name not in own_names]
+    later = "; the wrong gradients after it only inherit the error" if inherited else ""
+    case.note(f"-> the first wrong step: {STEPS[first]}. From your own {inputs}, this step gives a {first} that "
+              f"differs from yours by {error:.1e}{later}.")
     reason = f"wrong because an earlier step is wrong (the first: {first}); right from your own inputs"
     case.fold(inherited + [f"{name} (finite differences)" for name in inherited], reason)
     case.signature = "the first wrong step is " + STEPS[first] + "".join(

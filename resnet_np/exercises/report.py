@@ -99,9 +99,14 @@ def _case_lines(case, same_as=None):
         if not check.passed and check.label not in folded:
             lines.append(_wrap(f"WRONG {check.label}: {check.detail}", " " * 12, " " * 18))
     for reason in dict.fromkeys(folded.values()):
-        labels = [check.label for check in case.checks if not check.passed and folded.get(check.label) == reason]
+        labels = list(dict.fromkeys(check.label for check in case.checks
+                                    if not check.passed and folded.get(check.label) == reason))
+        suffix = " (finite differences)"
+        by_differences = [label for label in labels if label.endswith(suffix) and label[:-len(suffix)] in labels]
+        labels = [label for label in labels if label not in by_differences]
+        also = " (and their finite differences)" if by_differences else ""
         if labels:
-            lines.append(_wrap(f"WRONG {', '.join(dict.fromkeys(labels))}: {reason}", " " * 12, " " * 18))
+            lines.append(_wrap(f"WRONG {', '.join(labels)}{also}: {reason}", " " * 12, " " * 18))
     right = list(dict.fromkeys(check.label for check in case.checks if check.passed))
     if right:
         lines.append(_wrap(f"ok    {', '.join(right)}", " " * 12, " " * 18))
