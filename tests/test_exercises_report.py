@@ -88,7 +88,7 @@ def test_the_block_report_gives_the_first_wrong_step_in_full_and_the_later_ones_
     text = one_line(result.report)
     assert "WRONG d_sum: " in text and "worst at d_sum[" in text
     assert ("WRONG d_bn2, d_shortcut, d_conv2, d_gamma2, d_beta2, d_relu1, d_w2, d_bn1, d_conv1, d_gamma1, d_beta1, "
-            "d_x_branch, d_w1, d_x_shortcut, d_x, ") in text
+            "d_x_branch, d_w1, d_x_shortcut, d_x (and their finite differences): ") in text
     assert "wrong because an earlier step is wrong (the first: d_sum)" in text
     assert "worst at d_bn2[" not in text  # a later step gets no detail of its own
     for number in (2, 3, 4, 5):
@@ -177,3 +177,15 @@ def test_the_result_offers_each_case_passed_or_not():
     assert result.case_results == [(case.title, case.passed) for case in result.cases]
     assert [passed for _, passed in result.case_results] == [False, True, False]
     assert (result.cases_passed, result.cases_total) == (1, 3)
+
+
+def test_the_texts_that_explain_the_report_quote_its_numbers():
+    from pathlib import Path
+
+    from resnet_np.exercises.report import OUTPUT_LINES
+
+    root = Path(__file__).resolve().parent.parent
+    assert f"the first {OUTPUT_LINES} lines" in one_line((root / "notebooks/exercises/README.md").read_text())
+    assert f"the first {OUTPUT_LINES} lines" in one_line((root / "README.md").read_text())
+    assert f"처음 {OUTPUT_LINES}줄" in (root / "notebooks/ko/exercises/README.md").read_text()
+    assert f"처음 {OUTPUT_LINES}줄" in (root / "README.ko.md").read_text()
