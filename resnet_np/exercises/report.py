@@ -95,13 +95,24 @@ def _case_lines(case, same_as=None):
         return [_wrap(head + "   (not run: " + case.message + ")", "", " " * 12)]
     lines = [_wrap(head, "", " " * 12)]
     folded = case.folded or {}
+    suffix = " (finite differences)"
+    failed = {check.label for check in case.checks if not check.passed}
+    # A gradient already shown wrong against the model answer: its finite-difference check is one line for all.
+    echoes = [check for check in case.checks if not check.passed and check.label.endswith(suffix)
+              and check.label[:-len(suffix)] in failed and check.label not in folded]
     for check in case.checks:
-        if not check.passed and check.label not in folded:
+        if not check.passed and check.label not in folded and check not in echoes:
             lines.append(_wrap(f"WRONG {check.label}: {check.detail}", " " * 12, " " * 18))
+    if echoes:
+        worst = max((check.error for check in echoes if check.error is not None), default=None)
+        size = f" (worst {worst:.1e})" if worst is not None else ""
+        names = ", ".join(check.label[:-len(suffix)] for check in echoes)
+        of = echoes[0].detail.partition("against central differences of ")[2].partition(" (")[0] or "the forward"
+        lines.append(_wrap(f"WRONG {names}{suffix}: wrong against central differences of {of} too{size}",
+                           " " * 12, " " * 18))
     for reason in dict.fromkeys(folded.values()):
         labels = list(dict.fromkeys(check.label for check in case.checks
                                     if not check.passed and folded.get(check.label) == reason))
-        suffix = " (finite differences)"
         by_differences = [label for label in labels if label.endswith(suffix) and label[:-len(suffix)] in labels]
         labels = [label for label in labels if label not in by_differences]
         also = " (and their finite differences)" if by_differences else ""
