@@ -16,19 +16,30 @@ from resnet_np.exercises.sgd import sgd_step
 # ---- im2col ------------------------------------------------------------------------------------------------
 
 
-def _col2im_overwriting(cols, x_shape, kh, kw, stride=1, padding=0):
-    """col2im with `=` where it must add: a pixel in several windows keeps only the last one's value."""
-    (stride_h, stride_w) = (stride, stride) if np.isscalar(stride) else stride
-    (pad_h, pad_w) = (padding, padding) if np.isscalar(padding) else padding
-    n_images, channels, height, width = x_shape
-    out_h, out_w = (height + 2 * pad_h - kh) // stride_h + 1, (width + 2 * pad_w - kw) // stride_w + 1
-    cols = cols.reshape(channels, kh, kw, n_images, out_h, out_w)
-    padded = np.zeros((n_images, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            padded[:, :, i: i + stride_h * out_h: stride_h, j: j + stride_w * out_w: stride_w] = \
-                cols[:, i, j].transpose(1, 0, 2, 3)
-    return padded[:, :, pad_h: pad_h + height, pad_w: pad_w + width]
+def _col2im_variant(overwrite=False, rows_ijc=False):
+    """A student's col2im with one mistake: `=` where it must add (a pixel in several windows keeps only the last
+    one's value), or the rows of cols read as (i, j, c), channel last (then it adds, as it must)."""
+    def col2im(cols, x_shape, kh, kw, stride=1, padding=0):
+        stride_h, stride_w, pad_h, pad_w, out_h, out_w = F.window_geometry("col2im", x_shape, kh, kw, stride,
+                                                                           padding)
+        n_images, channels, height, width = x_shape
+        order = (kh, kw, channels) if rows_ijc else (channels, kh, kw)
+        cols = cols.reshape(*order, n_images, out_h, out_w)
+        padded = np.zeros((n_images, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                window = (cols[i, j] if rows_ijc else cols[:, i, j]).transpose(1, 0, 2, 3)
+                target = padded[:, :, i: i + stride_h * out_h: stride_h, j: j + stride_w * out_w: stride_w]
+                if overwrite:
+                    target[...] = window
+                else:
+                    target += window
+        return np.ascontiguousarray(padded[:, :, pad_h: pad_h + height, pad_w: pad_w + width])
+    return col2im
+
+
+_col2im_overwriting = _col2im_variant(overwrite=True)
+_col2im_rows_ijc = _col2im_variant(rows_ijc=True)
 
 
 def _im2col_rows_channel_last(x, kh, kw, stride=1, padding=0):
@@ -44,10 +55,8 @@ def _im2col_columns_image_last(x, kh, kw, stride=1, padding=0):
 
 def _im2col_rows_ijc(x, kh, kw, stride=1, padding=0):
     """A student's own im2col with rows ordered (i, j, c): channel last."""
-    stride_h, stride_w = (stride, stride) if np.isscalar(stride) else stride
-    pad_h, pad_w = (padding, padding) if np.isscalar(padding) else padding
-    n_images, channels, height, width = x.shape
-    out_h, out_w = (height + 2 * pad_h - kh) // stride_h + 1, (width + 2 * pad_w - kw) // stride_w + 1
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = F.window_geometry("im2col", x.shape, kh, kw, stride, padding)
+    n_images, channels = x.shape[:2]
     x_padded = np.pad(x, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
     cols = np.empty((kh, kw, channels, n_images, out_h, out_w), dtype=x.dtype)
     for i in range(kh):
@@ -55,21 +64,6 @@ def _im2col_rows_ijc(x, kh, kw, stride=1, padding=0):
             window = x_padded[:, :, i: i + stride_h * out_h: stride_h, j: j + stride_w * out_w: stride_w]
             cols[i, j] = window.transpose(1, 0, 2, 3)
     return cols.reshape(kh * kw * channels, n_images * out_h * out_w)
-
-
-def _col2im_rows_ijc(cols, x_shape, kh, kw, stride=1, padding=0):
-    """Its col2im: reads the rows as (i, j, c), and ADDS (+=) overlapping windows, as it must."""
-    stride_h, stride_w = (stride, stride) if np.isscalar(stride) else stride
-    pad_h, pad_w = (padding, padding) if np.isscalar(padding) else padding
-    n_images, channels, height, width = x_shape
-    out_h, out_w = (height + 2 * pad_h - kh) // stride_h + 1, (width + 2 * pad_w - kw) // stride_w + 1
-    cols = cols.reshape(kh, kw, channels, n_images, out_h, out_w)
-    padded = np.zeros((n_images, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            padded[:, :, i: i + stride_h * out_h: stride_h, j: j + stride_w * out_w: stride_w] += \
-                cols[i, j].transpose(1, 0, 2, 3)
-    return np.ascontiguousarray(padded[:, :, pad_h: pad_h + height, pad_w: pad_w + width])
 
 
 def _col2im_uncropped(cols, x_shape, kh, kw, stride=1, padding=0):

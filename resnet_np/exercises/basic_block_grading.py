@@ -273,6 +273,7 @@ EXERCISES = [
                 "float32): each of the 16 named gradients, in the order of the backward, against a tape of the "
                 "library's ops; each step redone from your own upstream gradient to find the first wrong one; d_x "
                 "and the parameter gradients against central differences of the block (float64, random upstream "
-                "gradient); d_relu2 and the cache left unchanged.",
+                "gradient); d_relu2 and the cache left unchanged; with by_hand=True, that your code calls no backward "
+                "of the library.",
         notebook="07_basic_block_backward.ipynb", template=TEMPLATE, forbidden=library_backwards),
 ]

@@ -139,7 +139,7 @@ def localise(case, forward_labels, gradient_labels):
         case.hint("forward-is-wrong", "your gradients agree with central differences of your own forward (the ok "
                   "'(finite differences)' lines) but not with the model answer: the backward is the exact "
                   f"derivative of the forward you wrote, so the forward is what is wrong (see {outputs}). Fix the "
-                  "forward first; the backward was probably derived from the same mistake.",
+                  "forward first, then make the backward follow it again.",
                   about=[label for label in forward_labels if label in verdicts])
     elif all(forward) and not all(by_differences):
         wrong = [label for label in gradient_labels if verdicts.get(f"{label} (finite differences)") is False]
