@@ -16,6 +16,7 @@ case goes on, so that the report shows everything that is wrong and the hints se
 """
 
 import inspect
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -36,7 +37,7 @@ FD_SAMPLES = 12  # random entries of each array checked by finite differences (a
 FD_FOCUS = 3  # and as many of the largest true gradients, and of the worst disagreements with the model answer
 
 _GRADER_FOLDER = str(Path(__file__).resolve().parent)
-_PACKAGE_FOLDER = str(Path(__file__).resolve().parent.parent)
+_PACKAGE_FOLDER = str(Path(__file__).resolve().parent.parent) + os.sep
 
 
 class Stop(Exception):
