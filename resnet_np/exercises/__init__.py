@@ -19,8 +19,11 @@ shape and dtype of every output (float32 stays float32); values against the mode
 central differences of your own forward (float64, random upstream gradient); that no input (x, dout,
 parameters) is modified in place; train and eval mode where they differ. A wrong answer gets the case, the
 shapes, the worst relative error and where it sits, what a correct answer reaches, and a hint when the error
-has the pattern of a classic mistake. A function that raises, returns None or the wrong things, or runs past
-the time limit (10 s per case) gets a verdict for that case, never a crash of the grader.
+has the pattern of a classic mistake (only where the case can tell that mistake apart, never about a check that
+passed); without one, a hint that says where to look (the forward, the backward, or the batch axis when only
+batch 1 passes). What the student's functions print is captured per case and shown, the first lines only. A
+function that raises, returns None or the wrong things, or runs past the time limit (10 s per case) gets a
+verdict for that case, never a crash of the grader.
 """
 
 import inspect

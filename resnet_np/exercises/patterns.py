@@ -60,8 +60,9 @@ def errors_only_where(got, expected, mask, tolerance=CLOSE):
 
 def overlap_pattern(got, expected, coverage):
     """The pattern of overlapping windows overwritten instead of added, where this case can show it: the case has
-    pixels covered by one window and pixels covered by more (coverage: how many windows hold each pixel), every
-    wrong entry lies where windows overlap, and the pixels of one window are right."""
+    entries in one window and entries in several (coverage: in how many windows each entry lies, or wins, for max
+    pooling), every wrong entry lies in several, and so the entries of one window are right. Where every entry
+    lies in several windows (3x3, stride 1, padding 1), any wrong dx would fit: no pattern there."""
     coverage = np.asarray(coverage)
     once, more = coverage == 1, coverage > 1
     return bool(once.any() and more.any() and errors_only_where(got, expected, more))
