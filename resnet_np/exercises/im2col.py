@@ -128,7 +128,7 @@ def _grade(case, x_shape, kh, kw, stride, padding, dtype, seed):
                                                              np.float64) * y)),
                        fd_x, dx, expected_dx, seed)
     if case.failed:
-        localise(case, ("cols",), ("dx",))
+        localise(case, ("cols",), ("dx",), forward_name="im2col", backward_name="col2im")
 
 
 def cases():

@@ -119,13 +119,14 @@ def grade_op(case, op, args, grads, state=(), seed=0, finite_differences=True, h
     return view
 
 
-def localise(case, forward_labels, gradient_labels):
+def localise(case, forward_labels, gradient_labels, forward_name="forward", backward_name="backward"):
     """The hints that say which half is wrong, from the checks alone (they hold for any op).
 
     forward-is-wrong: an output is wrong, and every gradient agrees with central differences of the student's
         own forward while some gradient differs from the model answer's: the backward is the derivative of the
         forward the student wrote, so the forward is what is wrong.
     backward-is-wrong: every output is right, and a gradient disagrees with central differences of it.
+    forward_name, backward_name: what the two halves are called ("im2col" and "col2im" in exercise 1).
     """
     verdicts = {check.label: check.passed for check in case.checks}
     forward = [verdicts[label] for label in forward_labels if label in verdicts]
@@ -136,14 +137,14 @@ def localise(case, forward_labels, gradient_labels):
         return
     outputs = ", ".join(label for label in forward_labels if label in verdicts)
     if not all(forward) and all(by_differences) and not all(against_model):
-        case.hint("forward-is-wrong", "your gradients agree with central differences of your own forward (the ok "
-                  "'(finite differences)' lines) but not with the model answer: the backward is the exact "
-                  f"derivative of the forward you wrote, so the forward is what is wrong (see {outputs}). Fix the "
-                  "forward first, then make the backward follow it again.",
-                  about=[label for label in forward_labels if label in verdicts])
+        case.hint("forward-is-wrong", f"your gradients agree with central differences of your own {forward_name} "
+                  "(the ok '(finite differences)' lines) but not with the model answer: your "
+                  f"{backward_name} is the exact derivative of the {forward_name} you wrote, so the "
+                  f"{forward_name} is what is wrong (see {outputs}). Fix it first, then make the {backward_name} "
+                  "follow it again.", about=[label for label in forward_labels if label in verdicts])
     elif all(forward) and not all(by_differences):
         wrong = [label for label in gradient_labels if verdicts.get(f"{label} (finite differences)") is False]
-        case.hint("backward-is-wrong", f"your forward is right ({outputs} ok), and your {', '.join(wrong)} "
-                  "disagree{s} with central differences of it: the mistake is in the backward.".replace(
-                      "{s}", "s" if len(wrong) == 1 else ""),
+        agree = "disagrees" if len(wrong) == 1 else "disagree"
+        case.hint("backward-is-wrong", f"your {forward_name} is right ({outputs} ok), and your {', '.join(wrong)} "
+                  f"{agree} with central differences of it: the mistake is in the {backward_name}.",
                   about=[f"{label} (finite differences)" for label in wrong])
