@@ -189,3 +189,19 @@ def test_the_texts_that_explain_the_report_quote_its_numbers():
     assert f"the first {OUTPUT_LINES} lines" in one_line((root / "README.md").read_text())
     assert f"처음 {OUTPUT_LINES}줄" in (root / "notebooks/ko/exercises/README.md").read_text()
     assert f"처음 {OUTPUT_LINES}줄" in (root / "README.ko.md").read_text()
+
+
+def test_the_command_line_grades_the_by_hand_variant(tmp_path, capsys):
+    from resnet_np.cli import main
+
+    path = tmp_path / "block.py"
+    path.write_text("from resnet_np.exercises.basic_block import basic_block_backward as _answer\n"
+                    "from resnet_np.functional import relu_backward\n\n\n"
+                    "def basic_block_backward(d_relu2, cache):\n"
+                    "    relu_backward(d_relu2, cache.relu2_cache)  # a call the by-hand variant refuses\n"
+                    "    return _answer(d_relu2, cache)\n")
+    assert main(["exercise", "check", "basic_block_backward", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["exercise", "check", "basic_block_backward", str(path), "--by-hand"]) == 1
+    assert ("WRONG written by hand: by_hand=True: your code calls relu_backward, the model answer's "
+            "basic_block_backward from the library") in one_line(capsys.readouterr().out)
