@@ -73,6 +73,10 @@ class Capture:
     def route(self, ident, output):
         self.stdout.targets[ident] = self.stderr.targets[ident] = output
 
+    def unroute(self, ident):
+        self.stdout.targets.pop(ident, None)
+        self.stderr.targets.pop(ident, None)
+
     def __exit__(self, *exc):
         if not self.keep:  # a runaway case still running: leave the router, so it keeps swallowing its prints
             if sys.stdout is self.stdout:

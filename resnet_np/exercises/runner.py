@@ -42,6 +42,8 @@ def _run_one(case, functions, time_limit, signatures, capture, forbidden):
         except BaseException as error:  # a grader bug, or a student object that broke a comparison
             outcome.update(status="error", message=f"the grader could not finish this case: "
                                                    f"{type(error).__name__}: {error}")
+        finally:
+            capture.unroute(threading.get_ident())  # even a case that ran out of time, once it ends
 
     worker = threading.Thread(target=target, name="resnet_np-exercise-case", daemon=True)
     worker.start()
