@@ -211,3 +211,26 @@ def grade_gradescope(submission, results, *, limits=Limits(), scoring="per-case"
 
 
 __all__ = ["Limits", "Student", "Summary", "grade_class", "grade_gradescope"]
+
+
+def describe(summary, out, jobs=1):
+    """What `exercise grade` prints at the end: the gradebook, the times, what the limits caught."""
+    header, *rows = summary.rows
+    short = ["student", "verdict", *[name[:10] for name in header[2:-2]], "score", "max"]
+    table = [short] + [[str(cell) for cell in row] for row in rows]
+    table = [[row[0][:24], row[1][:48], *row[2:]] for row in table]
+    widths = [max(len(row[column]) for row in table) for column in range(len(short))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in table]
+    lines.append("")
+    per_student = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.times.items())
+    graded = f"{summary.graded} graded in this run" + (f", {summary.reused} graded before (files unchanged)"
+                                                         if summary.reused else "")
+    lines.append(f"{summary.students} students ({graded}) in {summary.seconds:.1f} s with {jobs} job"
+                 f"{'s' if jobs > 1 else ''}. Time per student: {per_student}.")
+    if summary.caught:
+        lines.append("The limits caught: " + "; ".join(f"{kind}: {', '.join(where)}"
+                                                       for kind, where in summary.caught.items()) + ".")
+    else:
+        lines.append("The limits caught nothing.")
+    lines.append(f"Written to {out}: gradebook.csv, reports/STUDENT.md and .html, results/STUDENT.json.")
+    return "\n".join(lines)
