@@ -191,7 +191,7 @@ def grade_class(submissions, out, *, jobs=1, limits=Limits(), scoring="per-case"
         raise
     pool.shutdown(wait=True)
     bar.close()
-    times = {name: entry["seconds"] for name, entry in entries.items()}
+    times = {student.name: entries[student.name]["seconds"] for student in students if student.name in entries}
     return Summary(len(students), len(queue), reused, time.monotonic() - started, rows, times,
                    _caught(entries.values()))
 

@@ -102,18 +102,18 @@ def _signal_name(number):
 
 
 def _verdict(timed_out, status, rusage, limits, cpu_budget):
-    """The verdict of a worker that died: "time limit", "memory limit" or "crashed: ..."."""
+    """(verdict, detail) of a worker that died: "time limit", "memory limit" or "crashed", and why."""
     if timed_out:
-        return "time limit"
+        return "time limit", f"over {limits.time:g} s"
     cpu = rusage.ru_utime + rusage.ru_stime
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu >= cpu_budget - 1):
-            return "time limit"
+            return "time limit", f"over {limits.time:g} s of CPU"
         if rusage.ru_maxrss * 1024 >= 0.8 * limits.memory_mb * 2**20:
-            return "memory limit"
-        return f"crashed: the process was killed by {_signal_name(number)}"
-    return f"crashed: the code ended the process (exit status {os.waitstatus_to_exitcode(status)}, os._exit?)"
+            return "memory limit", f"over {limits.memory_mb} MB"
+        return "crashed", f"the process was killed by {_signal_name(number)}"
+    return "crashed", f"the code ended the process (exit status {os.waitstatus_to_exitcode(status)}, os._exit?)"
 
 
 def _kill_group(pid):
@@ -126,7 +126,7 @@ def _kill_group(pid):
 def _run_worker(root, work, manifest, limits, stop, output):
     """Start one worker and follow it to its end -> (events, timed_out, status, rusage, interrupted)."""
     read_end, write_end = os.pipe()
-    manifest = dict(manifest, event_fd=write_end)
+    manifest = dict(manifest, event_fd=write_end, grader_pid=os.getpid())
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     command = [sys.executable, "-P", "-m", "resnet_np.exercises.classroom.worker", str(root / "manifest.json")]
     try:
@@ -220,7 +220,7 @@ def run_student(student, limits=Limits(), stop=None):
                 break
             verdict = _verdict(timed_out, status, rusage, limits, cpu_budget)
             if not _blame(events, verdict, outcomes, problems, manifest):
-                problems.append(f"{verdict} (before any of the student's code ran)")
+                problems.append(f"{verdict[0]}: {verdict[1]} (before any of the student's code ran)")
                 break
             if not _anything_left(events, sources, manifest):
                 break
@@ -263,22 +263,27 @@ def _blame(events, verdict, outcomes, problems, manifest):
     last = next((event for event in reversed(events) if event.get("event") in ("step", "start", "ready")), None)
     if last is None or last["event"] == "ready":
         return False
+    kind, detail = verdict
+
+    def why(doing):
+        return f"{doing} ({detail})" if kind != "crashed" else f"{detail}, {doing}"
+
     source = last["source"]
     if last["event"] == "start":
-        _set_verdict(outcomes, source, last["exercise"], verdict, "while grading it")
+        _set_verdict(outcomes, source, last["exercise"], kind, why("while grading it"))
         manifest["done"].append([source, last["exercise"]])
         return True
     cell = last["cell"]
     if cell == -1:
-        problems.append(f"{verdict} while reading {source}")
+        problems.append(f"{kind}: {why(f'while reading {source}')}")
         manifest["skip_sources"].append(source)
         return True
     where = source if cell == 0 else f"{source}, cell {cell}"
     for name in last.get("exercises", []):
-        _set_verdict(outcomes, source, name, verdict, f"while running {where}")
+        _set_verdict(outcomes, source, name, kind, why(f"while running {where}"))
         manifest["done"].append([source, name])
     if not last.get("exercises"):
-        problems.append(f"{verdict} while running {where}")
+        problems.append(f"{kind}: {why(f'while running {where}')}")
     manifest["skip"].append([source, cell])
     return True
 
