@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from resnet_np import exercises
-from resnet_np.exercises.classroom import gradebook, grading, gradescope, release
+from resnet_np.exercises.classroom import gradebook, gradescope, grading, release
 from resnet_np.exercises.classroom.sandbox import Limits
 from resnet_np.exercises.classroom.submissions import MARKER
 

@@ -105,9 +105,13 @@ class _Progress:
             self.stream.flush()
 
 
-def grade_class(submissions, out, *, jobs=1, limits=Limits(), scoring="per-case", regrade=False,
+def grade_class(submissions, out, *, jobs=1, limits=None, scoring="per-case", regrade=False,
                 progress=sys.stderr):
-    """Grade every student of `submissions` into the folder `out` -> Summary (see the module's docstring)."""
+    """Grade every student of `submissions` into the folder `out` -> Summary (see the module's docstring).
+
+    limits: a sandbox.Limits (default Limits(): 60 s, 2048 MB); scoring: "per-case" or "per-exercise".
+    """
+    limits = limits or Limits()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
         raise UserError(f"no such folder: {submissions}")
@@ -196,8 +200,9 @@ def grade_class(submissions, out, *, jobs=1, limits=Limits(), scoring="per-case"
                    _caught(entries.values()))
 
 
-def grade_gradescope(submission, results, *, limits=Limits(), scoring="per-case"):
+def grade_gradescope(submission, results, *, limits=None, scoring="per-case"):
     """Gradescope's autograder: grade the one student in `submission`, write `results`/results.json -> its dict."""
+    limits = limits or Limits()
     submission, results = Path(submission), Path(results)
     if not submission.is_dir():
         raise UserError(f"no such folder: {submission} (Gradescope puts the submission in /autograder/submission)")

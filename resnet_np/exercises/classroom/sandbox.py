@@ -195,8 +195,9 @@ def _run_worker(root, work, manifest, limits, stop, output):
     return events, timed_out, status, rusage, interrupted
 
 
-def run_student(student, limits=Limits(), stop=None):
-    """Grade one student's files in worker processes -> StudentRun."""
+def run_student(student, limits=None, stop=None):
+    """Grade one student's files in worker processes (limits: a Limits, default Limits()) -> StudentRun."""
+    limits = limits or Limits()
     stop = stop or threading.Event()
     started = time.monotonic()
     outcomes, problems, notes, output = {}, [], [], _Output()
@@ -213,7 +214,7 @@ def run_student(student, limits=Limits(), stop=None):
         manifest = {"sources": sources, "skip": [], "done": [], "skip_sources": [], "time_limit": limits.time,
                     "memory_bytes": limits.memory_mb * 2**20, "file_bytes": limits.file_mb * 2**20,
                     "cpu_budget": cpu_budget}
-        for attempt in range(MAX_WORKERS_PER_STUDENT):
+        for _ in range(MAX_WORKERS_PER_STUDENT):
             events, timed_out, status, rusage, interrupted = _run_worker(root, work, manifest, limits, stop, output)
             _read_events(events, outcomes, problems, notes, manifest)
             if interrupted or any(event["event"] == "finished" for event in events):

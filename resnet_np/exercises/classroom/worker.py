@@ -22,7 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import check, functions as exercise_functions, get, names
+from .. import check, get, names
+from .. import functions as exercise_functions
 from .scores import case_counts
 from .submissions import named_exercises, notebook_steps
 
