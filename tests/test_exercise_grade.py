@@ -357,3 +357,15 @@ def test_gradescope_mode_writes_results_json(tmp_path):
 def test_student_file_names_keep_spaces_and_hangul_and_lose_path_characters():
     assert gradebook.file_name("김민수") == "김민수" and gradebook.file_name("Ada Lovelace") == "Ada Lovelace"
     assert gradebook.file_name("../etc/passwd") == "_etc_passwd"
+
+
+def test_the_readmes_quote_the_limits_the_code_has():
+    from resnet_np.exercises.classroom.sandbox import OUTPUT_LIMIT
+
+    defaults = Limits()
+    for readme, section in [("README.md", "### For lecturers"), ("README.ko.md", "### 강의하시는 분께")]:
+        text = (REPO_ROOT / readme).read_text(encoding="utf-8")
+        text = text[text.index(section):text.index("\n## ", text.index(section))]
+        assert f"(`--time-limit`, {defaults.time:g} s)" in text, readme
+        assert f"(`--memory-limit`, {defaults.memory_mb} MB," in text, readme
+        assert f"{defaults.file_mb} MB" in text and f"{OUTPUT_LIMIT // 1024} KB" in text, readme

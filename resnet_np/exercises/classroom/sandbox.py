@@ -31,8 +31,7 @@ OUTPUT_LIMIT = 64 * 1024  # bytes of the student's output kept for the report
 STARTUP_SECONDS = 60.0  # for the worker to import the grader (seconds on a busy machine), before any student code
 MAX_WORKERS_PER_STUDENT = 40  # restarts after a dead worker; each one skips what killed the previous one
 EVENT_LINE_LIMIT = 8 * 2**20
-PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "NUMBA_DISABLE_JIT", "RESNET_NP_BACKEND",
-                  "SYSTEMROOT")
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "NUMBA_DISABLE_JIT", "RESNET_NP_BACKEND")  # nothing else of the user's
 
 
 class Limits(NamedTuple):
