@@ -31,7 +31,7 @@ from resnet_np.exercises.classroom.submissions import MARKER
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKBOOK = REPO_ROOT / "notebooks" / "exercises"
-TIME_LIMIT = 2.0
+TIME_LIMIT = 3.0
 LIMITS = Limits(time=TIME_LIMIT, memory_mb=1024)
 SLEEPER = f"resnet_np_test_sleeper_{uuid.uuid4().hex}"  # a process a student starts; it must not outlive grading
 
@@ -202,7 +202,8 @@ def test_what_the_limits_caught_and_why(graded):
                for path in (out / "records").glob("*.json")}
     assert "SyntaxError" in records["erin"]["exercises"]["relu"]["message"]
     assert "line 1" in records["erin"]["exercises"]["relu"]["message"]
-    assert records["frank"]["exercises"]["im2col"]["message"] == "while running 01_im2col.ipynb, cell 8 (over 2 s)"
+    assert records["frank"]["exercises"]["im2col"]["message"] == (f"while running 01_im2col.ipynb, cell 8 "
+                                                                  f"(over {TIME_LIMIT:g} s)")
     assert records["grace"]["exercises"]["relu"]["message"] == f"while grading it (over {TIME_LIMIT:g} s)"
     assert records["heidi"]["exercises"]["linear"]["message"].startswith("MemoryError (heidi_05_linear.py, line 1")
     assert records["heidi"]["exercises"]["relu"]["message"] == "MemoryError in the student's function"
@@ -215,9 +216,10 @@ def test_an_endless_loop_is_stopped_at_its_limit_and_leaves_no_process(graded):
     _, out, _, _, _ = graded
     records = {json.loads(path.read_text())["student"]: json.loads(path.read_text())
                for path in (out / "records").glob("*.json")}
-    # starting a worker (importing the grader) takes about a second, and the loop starts a second worker
-    assert records["frank"]["seconds"] < TIME_LIMIT + 6, records["frank"]["seconds"]
-    assert records["grace"]["seconds"] < TIME_LIMIT + 6, records["grace"]["seconds"]
+    for student in ("frank", "grace"):  # the time after the worker started (importing the grader takes seconds)
+        record = records[student]
+        assert record["workers"] == 1, record  # nothing was left to grade after the loop: no second worker
+        assert TIME_LIMIT <= record["seconds"] - record["startup_seconds"] < TIME_LIMIT + 3, record
     assert _processes_with(SLEEPER) == []  # frank's process died with its process group
 
 

@@ -42,7 +42,8 @@ def record(student, fingerprint, run, graded_at):
     return {"student": student.name, "fingerprint": fingerprint, "files": [file.label for file in student.files],
             "ignored": list(student.ignored), "problems": list(run.problems), "notes": list(run.notes),
             "exercises": exercises, "output": run.output, "output_dropped": run.output_dropped,
-            "seconds": round(run.seconds, 2), "graded_at": graded_at}
+            "seconds": round(run.seconds, 2), "startup_seconds": round(run.startup_seconds, 2),
+            "workers": run.workers, "graded_at": graded_at}
 
 
 def verdict(entry):

@@ -48,6 +48,8 @@ class StudentRun(NamedTuple):
     output_dropped: int  # bytes not kept
     seconds: float
     interrupted: bool
+    workers: int = 0  # worker processes started (one more after each death)
+    startup_seconds: float = 0.0  # of `seconds`, spent starting workers (importing the grader), before any student code
 
 
 class _Output:
@@ -123,7 +125,7 @@ def _kill_group(pid):
 
 
 def _run_worker(root, work, manifest, limits, stop, output):
-    """Start one worker and follow it to its end -> (events, timed_out, status, rusage, interrupted)."""
+    """Start one worker and follow it to its end -> (events, timed_out, status, rusage, interrupted, startup)."""
     read_end, write_end = os.pipe()
     manifest = dict(manifest, event_fd=write_end, grader_pid=os.getpid())
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -138,8 +140,10 @@ def _run_worker(root, work, manifest, limits, stop, output):
     selector = selectors.DefaultSelector()
     selector.register(process.stdout.fileno(), selectors.EVENT_READ, "output")
     selector.register(read_end, selectors.EVENT_READ, "events")
-    deadline = time.monotonic() + STARTUP_SECONDS
+    spawned = time.monotonic()
+    deadline = spawned + STARTUP_SECONDS
     timed_out = interrupted = False
+    startup = None
 
     def read(ready):
         nonlocal pending
@@ -178,6 +182,8 @@ def _run_worker(root, work, manifest, limits, stop, output):
                 time.sleep(min(0.05, deadline - now))
             if len(events) > count:
                 deadline = time.monotonic() + limits.time
+                if startup is None and any(event.get("event") == "ready" for event in events):
+                    startup = time.monotonic() - spawned
             if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
                 break
         _kill_group(process.pid)  # the worker, if it runs on, and whatever it started
@@ -191,7 +197,7 @@ def _run_worker(root, work, manifest, limits, stop, output):
         selector.close()
         os.close(read_end)
         process.stdout.close()
-    return events, timed_out, status, rusage, interrupted
+    return events, timed_out, status, rusage, interrupted, startup or 0.0
 
 
 def run_student(student, limits=None, stop=None):
@@ -202,6 +208,7 @@ def run_student(student, limits=None, stop=None):
     outcomes, problems, notes, output = {}, [], [], _Output()
     root = Path(tempfile.mkdtemp(prefix="resnet_np-grade-"))
     interrupted = False
+    workers, startup_seconds = 0, 0.0
     try:
         work = root / "work"
         for folder in (work, root / "tmp", root / "matplotlib"):
@@ -214,7 +221,10 @@ def run_student(student, limits=None, stop=None):
                     "memory_bytes": limits.memory_mb * 2**20, "file_bytes": limits.file_mb * 2**20,
                     "cpu_budget": cpu_budget}
         for _ in range(MAX_WORKERS_PER_STUDENT):
-            events, timed_out, status, rusage, interrupted = _run_worker(root, work, manifest, limits, stop, output)
+            events, timed_out, status, rusage, interrupted, startup = _run_worker(root, work, manifest, limits, stop,
+                                                                                 output)
+            workers += 1
+            startup_seconds += startup
             _read_events(events, outcomes, problems, notes, manifest)
             if interrupted or any(event["event"] == "finished" for event in events):
                 break
@@ -222,14 +232,14 @@ def run_student(student, limits=None, stop=None):
             if not _blame(events, verdict, outcomes, problems, manifest):
                 problems.append(f"{verdict[0]}: {verdict[1]} (before any of the student's code ran)")
                 break
-            if not _anything_left(events, sources, manifest):
+            if not _anything_left(events, sources, outcomes, manifest):
                 break
         else:
             problems.append(f"gave up after {MAX_WORKERS_PER_STUDENT} workers died")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return StudentRun(outcomes, problems, notes, output.kept.decode("utf-8", "replace"), output.dropped,
-                      time.monotonic() - started, interrupted)
+                      time.monotonic() - started, interrupted, workers, startup_seconds)
 
 
 def _read_events(events, outcomes, problems, notes, manifest):
@@ -288,11 +298,14 @@ def _blame(events, verdict, outcomes, problems, manifest):
     return True
 
 
-def _anything_left(events, sources, manifest):
-    """False when the worker died in the last file and nothing of that file can run again (a .py file, or the
-    reading of the file): starting another worker would only skip it."""
+def _anything_left(events, sources, outcomes, manifest):
+    """Whether a new worker would have anything to grade: a later file, or an exercise of this notebook that has
+    no verdict yet (the worker lists a notebook's exercises once it has read it)."""
     last = next(event for event in reversed(events) if event.get("event") in ("step", "start"))
     labels = [label for label, _ in sources]
-    if last["source"] != labels[-1]:
+    later = labels[labels.index(last["source"]) + 1:]
+    if any(label not in manifest["skip_sources"] for label in later):
         return True
-    return not (last["event"] == "step" and last["cell"] in (-1, 0))
+    listed = next((event["exercises"] for event in events
+                   if event.get("event") == "steps" and event.get("source") == last["source"]), [])
+    return any((last["source"], name) not in outcomes for name in listed)
