@@ -133,55 +133,52 @@ def _defined_here(namespace, name, filename):
 
 
 def _grade_source(label, path, manifest, events, functions, notebooks):
-    skip = {tuple(item) for item in manifest["skip"]}
-    done = {tuple(item) for item in manifest["done"]}
-    time_limit = manifest["time_limit"]
+    """Run and grade one file of the student's: a notebook cell by cell, a .py file as a whole."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     namespace = {"__name__": "__exercise__", "__builtins__": builtins, "__file__": str(path)}
+    skip = {tuple(item) for item in manifest["skip"]}
+    done = {tuple(item) for item in manifest["done"]}
     events("step", source=label, cell=-1, exercises=[])  # reading and parsing the file
-    if label.lower().endswith(".ipynb"):
-        steps, problem = notebook_steps(text, label, functions, notebooks)
-        if problem:
-            events("problem", source=label, message=problem)
-            return
-        events("steps", source=label, exercises=[name for step in steps for name in step.grade_after])
-    else:
-        steps, problem = None, ""
-    if steps is None:  # a .py file: one step, the whole file
-        if (label, 0) in skip:
-            return  # it stopped the worker before; the sandbox has its verdict
-        named = named_exercises(text, label, functions, notebooks)
-        events("step", source=label, cell=0, exercises=list(named))
-        _allow_cpu(time_limit)
-        failure = _run_step(text, label, namespace)
-        if failure:
-            events("step_error", source=label, cell=0, exercises=list(named), kind=failure[0], message=failure[1])
-            if not named:
-                events("problem", source=label, message=f"{failure[0]}: {failure[1]}")
-            return
-        graded = named or tuple(name for name in names() if _defined_here(namespace, name, label))
-        if not graded:
-            events("problem", source=label, message=f"{label} defines none of the exercises' functions")
-        for name in graded:
-            if (label, name) not in done:
-                _grade(name, label, namespace, events, time_limit)
+    if not label.lower().endswith(".ipynb"):
+        if (label, 0) not in skip:  # else it stopped a worker before, and the sandbox has its verdict
+            _grade_python_file(label, text, namespace, done, manifest["time_limit"], events, functions, notebooks)
         return
-    if not steps:
-        events("problem", source=label, message=f"{label} has no TODO cell and no exercise's functions")
+    steps, problem = notebook_steps(text, label, functions, notebooks)
+    if problem or not any(step.exercises for step in steps):
+        events("problem", source=label, message=problem or f"{label} has no TODO cell and no exercise's functions")
+        return
+    events("steps", source=label, exercises=[name for step in steps for name in step.grade_after])
     failed = set()
     for step in steps:
-        filename = f"{label}, cell {step.cell}"
         if (label, step.cell) not in skip:
             events("step", source=label, cell=step.cell, exercises=list(step.exercises))
-            _allow_cpu(time_limit)
-            failure = _run_step(step.code, filename, namespace)
+            _allow_cpu(manifest["time_limit"])
+            failure = _run_step(step.code, f"{label}, cell {step.cell}", namespace)
             if failure:
                 failed.update(step.exercises)
                 events("step_error", source=label, cell=step.cell, exercises=list(step.exercises),
                        kind=failure[0], message=failure[1])
         for name in step.grade_after:
             if (label, name) not in done and name not in failed:
-                _grade(name, label, namespace, events, time_limit)
+                _grade(name, label, namespace, events, manifest["time_limit"])
+
+
+def _grade_python_file(label, text, namespace, done, time_limit, events, functions, notebooks):
+    named = named_exercises(text, label, functions, notebooks)
+    events("step", source=label, cell=0, exercises=list(named))
+    _allow_cpu(time_limit)
+    failure = _run_step(text, label, namespace)
+    if failure:
+        events("step_error", source=label, cell=0, exercises=list(named), kind=failure[0], message=failure[1])
+        if not named:
+            events("problem", source=label, message=f"{failure[0]}: {failure[1]}")
+        return
+    graded = named or tuple(name for name in names() if _defined_here(namespace, name, label))
+    if not graded:
+        events("problem", source=label, message=f"{label} defines none of the exercises' functions")
+    for name in graded:
+        if (label, name) not in done:
+            _grade(name, label, namespace, events, time_limit)
 
 
 def _die_with_the_grader(grader_pid):
