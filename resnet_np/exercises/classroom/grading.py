@@ -11,6 +11,7 @@ a kill at any instant leaves the gradebook of the students graded until then.
 
 import concurrent.futures
 import json
+import shutil
 import sys
 import threading
 import time
@@ -94,7 +95,8 @@ class _Progress:
         line = (f"grading [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} students, {running} running, "
                 f"{elapsed // 60}:{elapsed % 60:02d} elapsed" + (f"   {last}" if last else ""))
         if self.terminal:
-            self.stream.write("\r" + line[:150].ljust(150))
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r" + line[:width].ljust(width))
         elif last:
             self.stream.write(line + "\n")
         self.stream.flush()
