@@ -210,6 +210,12 @@ def test_what_the_limits_caught_and_why(graded):
     assert records["ivan"]["exercises"]["relu"]["message"].startswith("the code called sys.exit(0)")
     assert records["judy"]["exercises"]["relu"]["message"].startswith("the code ended the process (exit status 3")
     assert sorted(summary.caught) == ["crashed", "memory limit", "time limit"]
+    printed = grading.describe(summary, out, jobs=2).splitlines()
+    assert "Stopped by the time limit: frank (im2col), grace (relu)." in printed
+    assert "Stopped by the memory limit: heidi (linear), heidi (relu)." in printed
+    assert "Crashed (and the grading went on): erin (relu), ivan (relu), judy (relu)." in printed
+    calm = grading.describe(summary._replace(caught={}), out).splitlines()
+    assert "The limits stopped nothing." in calm and not any(line.startswith(("Stopped", "Crashed")) for line in calm)
 
 
 def test_an_endless_loop_is_stopped_at_its_limit_and_leaves_no_process(graded):

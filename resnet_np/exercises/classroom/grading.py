@@ -15,6 +15,7 @@ import shutil
 import sys
 import threading
 import time
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -36,7 +37,8 @@ class Summary(NamedTuple):
     seconds: float
     rows: list  # the gradebook, header first
     times: dict  # student -> seconds of its grading (this run or the one that graded it)
-    caught: dict  # "time limit" / "memory limit" / "crashed" -> ["student: what", ...]
+    startup: dict  # student -> of those seconds, the time its workers took to start (importing the grader)
+    caught: dict  # "time limit" / "memory limit" / "crashed" -> ["student (exercise or problem)", ...]
 
 
 def _now():
@@ -73,11 +75,11 @@ def _caught(entries):
         for name, outcome in entry["exercises"].items():
             for kind in ("time limit", "memory limit", "crashed"):
                 if outcome["status"].startswith(kind):
-                    caught.setdefault(kind, []).append(f"{entry['student']}: {name}")
+                    caught.setdefault(kind, []).append(f"{entry['student']} ({name})")
         for problem in entry["problems"]:
             for kind in ("time limit", "memory limit", "crashed"):
                 if problem.startswith(kind):
-                    caught.setdefault(kind, []).append(f"{entry['student']}: {problem}")
+                    caught.setdefault(kind, []).append(f"{entry['student']} ({problem})")
     return caught
 
 
@@ -197,9 +199,10 @@ def grade_class(submissions, out, *, jobs=1, limits=None, scoring="per-case", re
         raise
     pool.shutdown(wait=True)
     bar.close()
-    times = {student.name: entries[student.name]["seconds"] for student in students if student.name in entries}
-    return Summary(len(students), len(queue), reused, time.monotonic() - started, rows, times,
-                   _caught(entries.values()))
+    graded = [student.name for student in students if student.name in entries]
+    return Summary(len(students), len(queue), reused, time.monotonic() - started, rows,
+                   {name: entries[name]["seconds"] for name in graded},
+                   {name: entries[name].get("startup_seconds", 0.0) for name in graded}, _caught(entries.values()))
 
 
 def grade_gradescope(submission, results, *, limits=None, scoring="per-case"):
@@ -220,24 +223,35 @@ def grade_gradescope(submission, results, *, limits=None, scoring="per-case"):
 __all__ = ["Limits", "Student", "Summary", "grade_class", "grade_gradescope"]
 
 
+def _width(text):
+    """Columns a terminal gives the text: two for each wide character (Hangul, CJK)."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
 def describe(summary, out, jobs=1):
     """What `exercise grade` prints at the end: the gradebook, the times, what the limits caught."""
     header, *rows = summary.rows
     short = ["student", "verdict", *[name[:10] for name in header[2:-2]], "score", "max"]
     table = [short] + [[str(cell) for cell in row] for row in rows]
     table = [[row[0][:24], row[1][:48], *row[2:]] for row in table]
-    widths = [max(len(row[column]) for row in table) for column in range(len(short))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in table]
+    widths = [max(_width(row[column]) for row in table) for column in range(len(short))]
+    lines = ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in table]
     lines.append("")
     per_student = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.times.items())
     graded = f"{summary.graded} graded in this run" + (f", {summary.reused} graded before (files unchanged)"
                                                          if summary.reused else "")
     lines.append(f"{summary.students} students ({graded}) in {summary.seconds:.1f} s with {jobs} job"
                  f"{'s' if jobs > 1 else ''}. Time per student: {per_student}.")
-    if summary.caught:
-        lines.append("The limits caught: " + "; ".join(f"{kind}: {', '.join(where)}"
-                                                       for kind, where in summary.caught.items()) + ".")
-    else:
-        lines.append("The limits caught nothing.")
+    started = [seconds for seconds in summary.startup.values() if seconds > 0]
+    if started:
+        average = sum(started) / len(started)
+        lines.append(f"Of a student's time, starting the grading process (importing the grader) took {average:.1f} s "
+                     "on average.")
+    stopped = [f"Stopped by the {kind}: {', '.join(summary.caught[kind])}." for kind in ("time limit", "memory limit")
+               if kind in summary.caught]
+    lines += stopped or ["The limits stopped nothing."]
+    if "crashed" in summary.caught:
+        lines.append(f"Crashed (and the grading went on): {', '.join(summary.caught['crashed'])}.")
     lines.append(f"Written to {out}: gradebook.csv, reports/STUDENT.md and .html, results/STUDENT.json.")
     return "\n".join(lines)
