@@ -116,6 +116,14 @@ def build_class(folder):
     _write(folder / "mallory_05_relu.py", ESCAPE)  # looks for the others' files, writes outside its folder
     _write(folder / "김민수_05_relu.py", model_answer("relu"))  # a Hangul name
     _write(folder / "oscar_01_im2col.ipynb", '{"cells": [ this is not JSON')
+    _write(folder / "pat" / "answers.py", (  # no exercise in its name: graded for the functions it defines
+        "from resnet_np.exercises import reference\n\ndef relu_forward(x):\n    return reference('relu')[0](x)\n\n"
+        "def relu_backward(dout, cache):\n    return reference('relu')[1](dout, cache)\n"))
+    notebook = _with_todo_cells(_notebook("02_conv2d.ipynb"), model_answer)
+    for cell in notebook["cells"]:  # the TODO cells' marker lines deleted: found by the functions they define
+        if cell["cell_type"] == "code" and "".join(cell["source"]).startswith("# TODO(exercise"):
+            cell["source"] = ["".join(cell["source"]).split("\n", 1)[1]]
+    _write(folder / "pat" / "02_conv2d.ipynb", notebook)
     return folder
 
 
@@ -133,6 +141,7 @@ EXPECTED = {  # student -> the verdict (a regular expression) the gradebook must
     "mallory": r"graded",
     "김민수": r"graded",
     "oscar": r"oscar_01_im2col.ipynb is not a valid notebook \(not JSON: .*\)",
+    "pat": r"graded",
 }
 
 
@@ -193,7 +202,8 @@ def test_scores(graded):
     assert rows["dave"]["im2col"] == "0/5" and rows["dave"]["score"] == "0"
     for student in ("carol", "erin", "frank", "grace", "heidi", "ivan", "judy", "oscar"):
         assert rows[student]["score"] == "0", student
-    assert rows["김민수"]["relu"] == rows["mallory"]["relu"] == "4/4"
+    assert rows["김민수"]["relu"] == rows["mallory"]["relu"] == rows["pat"]["relu"] == "4/4"
+    assert rows["pat"]["conv2d_loops"] == rows["pat"]["conv2d"] == "5/5" and rows["pat"]["score"] == "14"
 
 
 def test_what_the_limits_caught_and_why(graded):

@@ -133,8 +133,10 @@ def _defined(tree):
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.Assign):  # relu_forward = ...; conv2d_forward, conv2d_backward = ...
+            for target in node.targets:
+                targets = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                names.update(item.id for item in targets if isinstance(item, ast.Name))
     return names
 
 
