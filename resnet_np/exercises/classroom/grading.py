@@ -11,6 +11,7 @@ a kill at any instant leaves the gradebook of the students graded until then.
 
 import concurrent.futures
 import json
+import os
 import shutil
 import sys
 import threading
@@ -109,6 +110,12 @@ class _Progress:
             self.stream.flush()
 
 
+def _require_posix():
+    if not all(hasattr(os, name) for name in ("killpg", "waitid", "wait4")):
+        raise UserError("exercise grade runs students' code in POSIX process groups with resource limits: run it on "
+                        "Linux (or in a Linux container)")
+
+
 def grade_class(submissions, out, *, jobs=1, limits=None, scoring="per-case", regrade=False,
                 progress=sys.stderr):
     """Grade every student of `submissions` into the folder `out` -> Summary (see the module's docstring).
@@ -116,6 +123,7 @@ def grade_class(submissions, out, *, jobs=1, limits=None, scoring="per-case", re
     limits: a sandbox.Limits (default Limits(): 60 s, 2048 MB); scoring: "per-case" or "per-exercise".
     """
     limits = limits or Limits()
+    _require_posix()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
         raise UserError(f"no such folder: {submissions}")
@@ -208,6 +216,7 @@ def grade_class(submissions, out, *, jobs=1, limits=None, scoring="per-case", re
 def grade_gradescope(submission, results, *, limits=None, scoring="per-case"):
     """Gradescope's autograder: grade the one student in `submission`, write `results`/results.json -> its dict."""
     limits = limits or Limits()
+    _require_posix()
     submission, results = Path(submission), Path(results)
     if not submission.is_dir():
         raise UserError(f"no such folder: {submission} (Gradescope puts the submission in /autograder/submission)")
