@@ -53,7 +53,7 @@ def _configure_classroom(actions):
     grade.add_argument("--time-limit", metavar="S", type=positive_float, default=60.0,
                        help="seconds (wall clock and CPU) for each cell or file and each exercise (default 60)")
     grade.add_argument("--memory-limit", metavar="MB", type=positive_int, default=2048,
-                       help="address space of a student's process, the grader's ~0.5 GB included (default 2048)")
+                       help="address space of a student's process, the grader's own share included (default 2048)")
     grade.add_argument("--scoring", choices=("per-case", "per-exercise"), default="per-case",
                        help="a point per passing case (default), or per exercise whose every case passes")
     grade.add_argument("--regrade", action="store_true", help="grade every student again, changed or not")
