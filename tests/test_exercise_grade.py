@@ -117,6 +117,7 @@ def build_class(folder):
     _write(folder / "김민수_05_relu.py", model_answer("relu"))  # a Hangul name
     _write(folder / "oscar_01_im2col.ipynb", '{"cells": [ this is not JSON')
     _write(folder / "pat" / "answers.py", (  # no exercise in its name: graded for the functions it defines
+        "for line in range(20_000):\n    print('debug output ' * 8)\n"  # and prints 2 MB
         "from resnet_np.exercises import reference\n\ndef relu_forward(x):\n    return reference('relu')[0](x)\n\n"
         "def relu_backward(dout, cache):\n    return reference('relu')[1](dout, cache)\n"))
     notebook = _with_todo_cells(_notebook("02_conv2d.ipynb"), model_answer)
@@ -253,6 +254,18 @@ def test_a_submission_cannot_see_the_others_files_nor_leave_one_behind(graded):
     assert "bob" not in output.replace("../bob_05_relu.py", "").replace("../../bob_05_relu.py", "")
     assert "wrote ../written_outside.txt" in output  # it could: into its own temporary folder, since removed
     assert not list(folder.rglob("written_outside.txt")) and not list(out.rglob("written_outside.txt"))
+
+
+def test_a_flood_of_output_is_capped(graded):
+    from resnet_np.exercises.classroom.sandbox import OUTPUT_LIMIT
+
+    _, out, *_ = graded
+    record = json.loads((out / "records" / "pat.json").read_text())
+    assert len(record["output"].encode()) == OUTPUT_LIMIT and record["output_dropped"] > 2 * 10**6
+    report = (out / "reports" / "pat.md").read_text(encoding="utf-8")
+    assert re.search(r"^## What the student's code printed \(\d+ more lines not shown; \d+ more bytes not kept\)$",
+                     report, re.MULTILINE)
+    assert report.count("debug output " * 8) == gradebook.OUTPUT_LINES
 
 
 def test_reports_show_the_graders_text_and_the_students_output(graded):

@@ -103,10 +103,10 @@ def _output_excerpt(entry):
     shown = "\n".join(lines[:OUTPUT_LINES])
     more = []
     if len(lines) > OUTPUT_LINES:
-        more.append(f"{len(lines) - OUTPUT_LINES} more lines")
+        more.append(f"{len(lines) - OUTPUT_LINES} more lines not shown")
     if entry["output_dropped"]:
         more.append(f"{entry['output_dropped']} more bytes not kept")
-    return shown, (f"({', '.join(more)} not shown)" if more else "")
+    return shown, (f"({'; '.join(more)})" if more else "")
 
 
 def report_sections(entry, names, scoring):
