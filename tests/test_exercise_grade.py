@@ -1,13 +1,14 @@
 """`exercise grade`: a whole class graded in sandboxes, whatever the students hand in.
 
-One class folder is built here (build_class) with a student for each thing a class hands in: a correct
-workbook, a partly correct one, nothing, untouched TODO cells, a syntax error, endless loops (at import and in a
-function, one of them starting a process of its own), memory hogs (at import and in a function), sys.exit(0)
-and os._exit at import, a submission that looks for its neighbours' files and writes outside its folder, names
-with spaces and Hangul, and a notebook that is not JSON. It is graded once (module fixture, two jobs, limits of
-2 s and 1024 MB), and each test reads what that run wrote. Then: a rerun grades nobody again; a run stopped by
-Ctrl-C or killed keeps what it graded and the next run grades only the rest, and the gradebook is never
-half-written meanwhile; Gradescope's autograder mode.
+One class folder is built here (build_class) with a student for each thing a class hands in: a correct workbook, a
+partly correct one, nothing, untouched TODO cells, a syntax error, endless loops (at import and in a function, one
+of them starting a process of its own), memory hogs (at import and in a function), sys.exit(0) and os._exit at
+import, a submission that looks for its neighbours' files and writes outside its folder, names with spaces and
+Hangul, a notebook that is not JSON, files with no exercise named in them (one with its TODO cells' marker lines
+deleted, one printing 2 MB), a function missing. It is graded once (module fixture, two jobs, limits of 3 s and
+1024 MB), and each test reads what that run wrote. Then: a rerun grades nobody again; a run stopped by Ctrl-C or
+killed keeps what it graded and the next run grades only the rest, and the gradebook is never half-written
+meanwhile; Gradescope's autograder mode.
 """
 
 import csv
@@ -120,6 +121,7 @@ def build_class(folder):
         "for line in range(20_000):\n    print('debug output ' * 8)\n"  # and prints 2 MB
         "from resnet_np.exercises import reference\n\ndef relu_forward(x):\n    return reference('relu')[0](x)\n\n"
         "def relu_backward(dout, cache):\n    return reference('relu')[1](dout, cache)\n"))
+    _write(folder / "quinn_05_relu.py", "def relu_forward(x):\n    return x, None\n")  # no relu_backward
     notebook = _with_todo_cells(_notebook("02_conv2d.ipynb"), model_answer)
     for cell in notebook["cells"]:  # the TODO cells' marker lines deleted: found by the functions they define
         if cell["cell_type"] == "code" and "".join(cell["source"]).startswith("# TODO(exercise"):
@@ -143,6 +145,7 @@ EXPECTED = {  # student -> the verdict (a regular expression) the gradebook must
     "김민수": r"graded",
     "oscar": r"oscar_01_im2col.ipynb is not a valid notebook \(not JSON: .*\)",
     "pat": r"graded",
+    "quinn": r"missing: relu",
 }
 
 
@@ -201,7 +204,7 @@ def test_scores(graded):
     assert 0 < passed < total  # partly right: the batch-1 case passes, the others do not
     assert rows["bob"]["score"] == str(4 + passed) and rows["bob"]["im2col"] == ""  # empty: not handed in
     assert rows["dave"]["im2col"] == "0/5" and rows["dave"]["score"] == "0"
-    for student in ("carol", "erin", "frank", "grace", "heidi", "ivan", "judy", "oscar"):
+    for student in ("carol", "erin", "frank", "grace", "heidi", "ivan", "judy", "oscar", "quinn"):
         assert rows[student]["score"] == "0", student
     assert rows["김민수"]["relu"] == rows["mallory"]["relu"] == rows["pat"]["relu"] == "4/4"
     assert rows["pat"]["conv2d_loops"] == rows["pat"]["conv2d"] == "5/5" and rows["pat"]["score"] == "14"
@@ -220,6 +223,7 @@ def test_what_the_limits_caught_and_why(graded):
     assert records["heidi"]["exercises"]["relu"]["message"] == "MemoryError in the student's function"
     assert records["ivan"]["exercises"]["relu"]["message"].startswith("the code called sys.exit(0)")
     assert records["judy"]["exercises"]["relu"]["message"].startswith("the code ended the process (exit status 3")
+    assert records["quinn"]["exercises"]["relu"]["message"] == "quinn_05_relu.py defines no relu_backward"
     assert sorted(summary.caught) == ["crashed", "memory limit", "time limit"]
     printed = grading.describe(summary, out, jobs=2).splitlines()
     assert "Stopped by the time limit: frank (im2col), grace (relu)." in printed
