@@ -1,15 +1,15 @@
 """Run one student's code in a child process with limits, and read what it did.
 
 The child (worker.py) runs in a fresh temporary folder holding only copies of this student's files, with
-standard input closed, a small environment (none of the lecturer's variables but PATH, and one BLAS thread),
-in a process group of its own. It limits itself before it runs student code: address space (RLIMIT_AS), CPU
-seconds (RLIMIT_CPU), the size of any file it writes (RLIMIT_FSIZE), no core dumps. This side gives each step
-(a cell, a file) and each exercise a wall-clock limit from the moment the worker announces it, kills the whole
-process group when it runs over, captures the output (the first OUTPUT_LIMIT bytes; the rest is counted), and
-kills the group again when the worker ends, so nothing the student started is left running (a process that
-leaves the group with setsid() escapes this: see README's trust model). When the worker dies, the step or
-exercise it was in gets the verdict ("time limit", "memory limit", "crashed: ..."), and a new worker goes on
-with the rest, skipping that step.
+standard input closed, a small environment (of the lecturer's variables only PATH, the locale and resnet_np's;
+one BLAS thread), in a process group of its own. It limits itself before it runs student code: address space
+(RLIMIT_AS), CPU seconds (RLIMIT_CPU), the size of any file it writes (RLIMIT_FSIZE), no core dumps. This side
+gives each step (a cell, a file) and each exercise a wall-clock limit from the moment the worker announces it,
+kills the whole process group when it runs over, captures the output (the first OUTPUT_LIMIT bytes; the rest is
+counted), and kills the group again when the worker ends, so nothing the student started is left running (a
+process that leaves the group with setsid() escapes this: see README's trust model). When the worker dies, the
+step or exercise it was in gets the verdict ("time limit", "memory limit", "crashed: ..."), and a new worker
+goes on with the rest, skipping that step.
 """
 
 import json
