@@ -50,8 +50,8 @@ def verdict(entry):
     """One line for the gradebook: "graded", "not implemented yet", "no submission", or what went wrong."""
     if not entry["files"]:
         return "no submission" + (f" (ignored: {', '.join(entry['ignored'])})" if entry["ignored"] else "")
-    troubles = [f"{outcome['status']}: {name}" for name, outcome in entry["exercises"].items()
-                if outcome["status"].startswith(TROUBLE)]
+    troubles = [f"{outcome['status']}: {name}" + (f" ({outcome['message']})" if outcome["status"] == "crashed" else "")
+                for name, outcome in entry["exercises"].items() if outcome["status"].startswith(TROUBLE)]
     troubles += entry["problems"]
     if troubles:
         return "; ".join(troubles)
