@@ -28,7 +28,8 @@ COMMANDS = {
     "gradcheck": "check every op's backward against finite differences and print the table",
     "demo": "run a lecture demo (figures + numbers); `demo --list` describes them",
     "bench": "benchmark training and convolution side by side with PyTorch (if installed)",
-    "exercise": "the workbook's exercises: `exercise list`, `template NAME`, `check NAME FILE.py`, `solution NAME`",
+    "exercise": ("the workbook's exercises: `exercise list`, `template NAME`, `check NAME FILE.py`, `solution NAME`; "
+                 "for lecturers `release OUT`, `grade SUBMISSIONS`"),
 }
 
 
