@@ -230,11 +230,11 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     folder = output_dir(NAME, out_dir)
     labels = [model_label(depth, residual) for residual in (False, True) for depth in depths]
     runs = {label: [] for label in labels}
-    rows, descriptions, num_classes = [], None, 10
+    rows, descriptions, num_classes, n_train = [], None, 10, 0
     for current in seed_list:
         config = base_config(chosen, current, data_dir)
         dataset = build_dataset(config)
-        num_classes = dataset.num_classes
+        num_classes, n_train = dataset.num_classes, len(dataset.y_train)
         if descriptions is None:
             descriptions = {language: describe(language, chosen, len(dataset.y_train), data_dir is not None)
                             for language in LANGUAGES}
@@ -271,6 +271,7 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
         "comparisons": comparisons,
         "curves": {label: [run["history"] for run in runs[label]] for label in labels},
         "diverged": {label: [run["diverged"] for run in runs[label]] for label in labels},
+        "train_images": int(n_train), "cifar": data_dir is not None,
     }
     readings = {language: READINGS[language](final, comparisons, depths, labels, descriptions[language], seed_list)
                 for language in asked}

@@ -185,6 +185,8 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
         "ratio": {model_label(d, r): runs[(d, r)]["ratio"] for d in depths for r in (False, True)},
         "conv_ratio": {model_label(d, r): runs[(d, r)]["conv_ratio"] for d in depths for r in (False, True)},
         "block_norms": {model_label(d, r): runs[(d, r)]["block_norms"] for d in depths for r in (False, True)},
+        "conv_grad_norms": {model_label(d, r): runs[(d, r)]["conv_grad_norms"] for d in depths
+                            for r in (False, True)},
     }
     readings = {language: READINGS[language](runs, depths, not no_bn) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,

@@ -240,6 +240,7 @@ def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, 
             "final_train_error": run["history"][-1]["train_error"] if run["history"] else None,
             "diverged": run["diverged"]}
     chance_loss = float(np.log(dataset.num_classes))
+    numbers.update(chance_loss=chance_loss, levels_top=float(top), seed=seed)
     readings = {language: READINGS[language](runs, depth, top, chance_loss) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)

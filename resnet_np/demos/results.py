@@ -18,6 +18,7 @@ the others as they were (each section records its own date).
 import argparse
 import datetime
 import inspect
+import json
 import math
 import os
 import platform
@@ -45,6 +46,41 @@ VARIANTS = {  # runs besides a demo's default whose numbers the docs quote: demo
 _BEGIN = "<!-- demo:{name} begin -->"
 _END = "<!-- demo:{name} end -->"
 _SECTION = re.compile(r"<!-- demo:(?P<name>[\w-]+) begin -->\n.*?<!-- demo:(?P=name) end -->\n", re.DOTALL)
+
+
+def numbers_path(path):
+    """The JSON file beside a results file (docs/demo_results.json): every section's measured numbers."""
+    stem, _ = os.path.splitext(os.fspath(path))
+    return stem + ".json"
+
+
+def plain(value):
+    """`value` with numpy scalars and arrays, and tuples, turned into JSON's numbers and lists."""
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [plain(item) for item in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def read_store(path):
+    """{section key: record} of a numbers file, or {} if there is none yet."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
+
+def write_store(path, store):
+    """Write the numbers file atomically (sorted keys: a re-run changes only the lines that changed)."""
+    text = json.dumps(store, indent=1, sort_keys=True)
+    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def machine_line(threads):
@@ -152,6 +188,10 @@ def generate(path=DEFAULT_PATH, quick=False, only=None, threads=None, log=None, 
 
         raise UserError(f"unknown demo(s) {', '.join(unknown)}; choose from: {', '.join(DEMOS)}")
     results, sections = {}, {}
+    store_path = numbers_path(path)
+    folder = os.path.dirname(os.fspath(path))
+    if folder:
+        os.makedirs(folder, exist_ok=True)
     with using(threads=threads), tempfile.TemporaryDirectory(prefix="resnet_np_demo_results_") as scratch:
         scratch = scratch if figures_dir is None else os.fspath(figures_dir)
         used_threads = get_num_threads()
@@ -168,6 +208,14 @@ def generate(path=DEFAULT_PATH, quick=False, only=None, threads=None, log=None, 
                 when = datetime.datetime.now(datetime.timezone.utc)
                 sections[key] = section(key, f"{name} {flag}".strip(), DEMOS[name][1], result, command,
                                         used_threads, when, quick, load)
+                # the numbers are kept after every run (read again each time, so that runs of different demos at
+                # once all land): the readings can be rendered again from them without re-running the demo
+                store = read_store(store_path)
+                store[key] = {"name": name, "flag": flag, "options": plain(options), "command": command,
+                              "quick": quick, "when": f"{when:%Y-%m-%d %H:%M}", "seconds": result.seconds,
+                              "load": load, "threads": used_threads, "machine": machine_line(used_threads),
+                              "numbers": plain(result.numbers)}
+                write_store(store_path, store)
                 if log:
                     log(f"[{key}] done in {result.seconds:.0f} s")
     existing = {}
@@ -177,9 +225,6 @@ def generate(path=DEFAULT_PATH, quick=False, only=None, threads=None, log=None, 
     existing.update(sections)
     text = "\n".join([TITLE, "", INTRO, ""]
                      + [existing[key] for key in section_keys(DEMOS) if key in existing])
-    folder = os.path.dirname(os.fspath(path))
-    if folder:
-        os.makedirs(folder, exist_ok=True)
     atomic_write(path, lambda file: file.write(text.encode("utf-8")))
     return results
 

@@ -284,7 +284,8 @@ def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=Non
     ]
     figures = [path for language in asked for path in _draw(folder, trainers, depth, window, language)]
     chosen = {**chosen, "window": window}
-    numbers = {"depth": depth, "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
+    numbers = {"depth": depth, "seed": seed,
+               "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
     for residual in (False, True):
         numbers[model_label(depth, residual)] = summaries[residual]
     readings = {language: READINGS[language](summaries, depth, chosen, window) for language in asked}
