@@ -46,7 +46,7 @@ TEXT = {  # the figure's words, per language
                     "({channels} channels, He init, mean of {networks} random nets)",
     },
     "ko": {
-        "no_bn": "BN 없음: relu(x + F(x))", "bn": "가지에 배치 정규화 (논문의 블록)",
+        "no_bn": "BN 없음: relu(x + F(x))", "bn": "잔차 경로에 배치 정규화 (논문의 블록)",
         "preact_bn": "사전 활성화: x + F(BN-ReLU(x))",
         "times": "블록마다 x{factor:.2f}", "plus": "블록마다 {step:+.2f}", "doubling": "2^블록 수 (두 배씩)",
         "xlabel": "지나온 잔차 블록 수 (0 = 입력)",

@@ -28,7 +28,7 @@ TEXT = {
         "before_after": ", 훈련 전과 후", "input_image": "입력 이미지", "channel": "채널 {index}",
         "maps_colorbar": "활성값 (맵마다 0 = 최솟값, 1 = 최댓값으로 맞춤)",
         "maps_suptitle": "테스트 이미지 {index}의 특징 맵 (정답 '{label}', 예측 '{predicted}', p = {probability:.2f}); "
-                         "단계마다 앞쪽 채널 {shown}개",
+                         "스테이지마다 앞쪽 채널 {shown}개",
     },
 }
 

@@ -18,7 +18,7 @@ TEXT = {
         "settings": "{size}x{size} 손글씨 숫자, 훈련 이미지 {images}장, 폭 {widths}, {epochs}에포크, 시드 {seed}",
         "deleted": "{model}, 블록 하나 제거", "intact": "{model} 제거 전 ({error:.1f}%)",
         "chance": "무작위로 찍는 수준", "downsampling": "다운샘플링 블록\n(옵션 A 지름길로 대체)",
-        "xlabel": "제거한 블록 (단계.번호, 입력 쪽에서 출력 쪽으로)", "ylabel": "테스트 오차 (%)",
+        "xlabel": "제거한 블록 (스테이지.번호, 입력 쪽에서 출력 쪽으로)", "ylabel": "테스트 오차 (%)",
         "title": "시험 때 블록 하나 제거, 깊이 {depth} (Veit et al. 2016)",
     },
 }
