@@ -20,11 +20,8 @@ def all_templates():
     """{language: {(key, verdict): template}} of every demo."""
     merged = {}
     for name in TEXT_MODULES:
-        try:  # TEMPORARY while porting
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError:
-            continue
-        for language, table in getattr(module, "TEMPLATES", {}).items():
+        module = importlib.import_module(f"{__package__}.{name}")
+        for language, table in module.TEMPLATES.items():
             overlap = set(merged.setdefault(language, {})) & set(table)
             if overlap:
                 raise ValueError(f"{name}: (key, verdict) {sorted(overlap)[0]} is already another demo's")
