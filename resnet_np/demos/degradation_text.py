@@ -171,8 +171,8 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are degradatio
             "이번 한 번의 실행에서는 퇴화 문제가 나타나지 않았습니다. {second}의 훈련 오차는 {first}에 비해 "
             "{mean:+.1f}%p입니다.",
         ("degradation.plain_degrades_diverged", "measured"):
-            "{first}, {second} 가운데 하나가 모든 시드에서 발산했으므로 이 설정에서는 플레인 신경망끼리의 비교가 의미가 "
-            "없습니다.",
+            "{first}, {second} 가운데 하나가 모든 시드에서 발산했으므로 이 설정에서는 플레인 신경망끼리의 "
+            "비교가 의미가 없습니다.",
         ("degradation.resnet_deeper_better", "shown"):
             "모든 시드에서 더 깊은 ResNet이 더 잘 훈련되었습니다. {second}의 훈련 오차는 {first}에 비해 "
             "{mean:+.1f}%p입니다(시드별 {per_seed}). 논문 Figure 6과 같은 방향입니다.",

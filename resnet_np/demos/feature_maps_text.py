@@ -35,7 +35,8 @@ TEXT = {
 
 _IMAGE = {"en": "Test image {index}{picked}: a '{label}', predicted '{predicted}' (probability {probability:.2f})",
           "ko": "테스트 이미지 {index}{picked}: 정답 '{label}', 예측 '{predicted}' (확률 {probability:.2f})"}
-_ENDING = {"en": {"shown": ".", "not_shown": " - a MISTAKE."}, "ko": {"shown": ".", "not_shown": " - 예측이 틀렸습니다."}}
+_ENDING = {"en": {"shown": ".", "not_shown": " - a MISTAKE."},
+           "ko": {"shown": ".", "not_shown": " - 예측이 틀렸습니다."}}
 _FIRST_CONV = {"en": "First conv: {count} filters of {kh}x{kw} on {in_channels} input channel(s).",
                "ko": "첫 합성곱: 입력 채널 {in_channels}개에 걸친 {kh}x{kw} 필터 {count}개입니다."}
 _CHANGE = {"en": " Compared with their random start (top rows of the figure): norm x{norm_ratio:.2f}, correlation with "
@@ -44,8 +45,8 @@ _CHANGE = {"en": " Compared with their random start (top rows of the figure): no
                  "{correlation:.2f}({verdict})이고, ||W - W0|| / ||W0|| = {relative_change:.2f}입니다."}
 _VERDICT = {"en": {"shown": "mostly the random start, rescaled and refined", "reversed": "reshaped well beyond the "
                    "random start", "not_shown": "partly reshaped"},
-            "ko": {"shown": "대체로 무작위 시작값의 크기를 바꾸고 다듬은 정도", "reversed": "무작위 시작값에서 크게 달라짐",
-                   "not_shown": "부분적으로 달라짐"}}
+            "ko": {"shown": "대체로 무작위 시작값의 크기를 바꾸고 다듬은 정도",
+                   "reversed": "무작위 시작값에서 크게 달라짐", "not_shown": "부분적으로 달라짐"}}
 
 
 def _table(language):
@@ -59,7 +60,8 @@ def _table(language):
         ("feature_maps.first_conv_unknown_start", "measured"):
             _FIRST_CONV[language] + {"en": " (Its initial weights are not known for this file, so only the "
                                            "trained filters are shown.)",
-                                     "ko": " 이 파일로는 초기 가중치를 알 수 없어서 훈련된 필터만 보여 줍니다."}[language],
+                                     "ko": " 이 파일로는 초기 가중치를 알 수 없어서 훈련된 필터만 "
+                                           "보여 줍니다."}[language],
         ("feature_maps.stages_header", "measured"):
             {"en": "Stage outputs for this image (channels x height x width, share of zeros after ReLU):",
              "ko": "이 이미지에 대한 각 스테이지의 출력 (채널 x 높이 x 너비, ReLU 뒤 0인 값의 비율):"}[language],

@@ -174,9 +174,11 @@ def findings(numbers):
     found.append(measured("gradient_flow.weight_header", depth=deepest, plain=conv_ratio[plain],
                           residual=conv_ratio[residual]))
     if batchnorm:
-        found.append(Finding("gradient_flow.bn_plain_weights_grow", threshold(conv_ratio[plain] > ORDER_OF_MAGNITUDE),
+        found.append(Finding("gradient_flow.bn_plain_weights_grow",
+                             threshold(conv_ratio[plain] > ORDER_OF_MAGNITUDE),
                              {"model": plain, "ratio": conv_ratio[plain]},
-                             f"with BatchNorm, {plain}'s first/last conv weight-gradient ratio > {ORDER_OF_MAGNITUDE:g}"))
+                             f"with BatchNorm, {plain}'s first/last conv weight-gradient ratio > "
+                             f"{ORDER_OF_MAGNITUDE:g}"))
         steady = 1 / ORDER_OF_MAGNITUDE <= conv_ratio[residual] <= ORDER_OF_MAGNITUDE
         found.append(Finding("gradient_flow.bn_residual_weights_within_one_order", threshold(steady),
                              {"model": residual, "ratio": conv_ratio[residual]},

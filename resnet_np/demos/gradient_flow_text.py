@@ -202,8 +202,8 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are gradient_f
             "기울기(최대 자릿수 {blocks:.1f})와 비슷하게 변합니다.",
         ("gradient_flow.no_bn_update_levels", "shown"):
             "다른 것은 수준입니다. 깊이 {depth}에서 ||dL/dW||의 중앙값은 ResNet {residual:.3g}, 플레인 신경망 "
-            "{plain:.3g}이며, ResNet 쪽이 {factor:.3g}배입니다. 학습률이 하나라면 깊은 ResNet의 층들은 플레인 신경망의 층보다 "
-            "{factor:.3g}배 큰 갱신을 받게 됩니다.",
+            "{plain:.3g}이며, ResNet 쪽이 {factor:.3g}배입니다. 학습률이 하나라면 깊은 ResNet의 층들은 "
+            "플레인 신경망의 층보다 {factor:.3g}배 큰 갱신을 받게 됩니다.",
         ("gradient_flow.no_bn_update_levels", "not_shown"):
             "깊이 {depth}에서 ||dL/dW||의 중앙값은 ResNet {residual:.3g}, 플레인 신경망 {plain:.3g}이며, 100배 "
             "넘게 차이 나지는 않습니다({factor:.3g}배).",

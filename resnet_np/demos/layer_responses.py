@@ -32,8 +32,8 @@ from .common import (
     write_csv,
 )
 from .degradation import train_one
-from .lesion import PRESETS as LESION_PRESETS
 from .findings import Finding, measured, threshold
+from .lesion import PRESETS as LESION_PRESETS
 from .lesion import digits_config
 from .render import render
 
@@ -246,7 +246,8 @@ def layer_responses(quick=False, out_dir=None, seed=0, verbose=True, depth=None,
     figures = [_plot(folder, runs, depth, names, language) for language in asked]
     numbers = {"depth": depth, "blocks": names}
     numbers.update(seed=seed, train_images=len(dataset.y_train),
-                   settings={key: (list(value) if isinstance(value, tuple) else value) for key, value in chosen.items()})
+                   settings={key: list(value) if isinstance(value, tuple) else value
+                             for key, value in chosen.items()})
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = dict(run)
     numbers["resnet_smaller_in_blocks"] = int(sum(runs[True]["trained"][n] < runs[False]["trained"][n]

@@ -252,7 +252,8 @@ def lesion(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=N
     figures = [_plot(folder, runs, depth, names, chance, language) for language in asked]
     numbers = {"depth": depth, "chance_error": chance, "blocks": names}
     numbers.update(seed=seed, train_images=len(dataset.y_train),
-                   settings={key: (list(value) if isinstance(value, tuple) else value) for key, value in chosen.items()})
+                   settings={key: list(value) if isinstance(value, tuple) else value
+                             for key, value in chosen.items()})
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = {key: run[key] for key in (
             "intact", "errors", "increases", "median_increase", "median_error", "downsampling",

@@ -45,9 +45,9 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are shattered_
         ("shattered.row", "measured"): "  {model:<10}  {lag1:21.3f}   {cosine:16.3f}",
         ("shattered.deep_residual_smoother", "single_run"):
             "이번 실행에서 깊이 {depth}의 잔차 신경망 기울기는 플레인 신경망보다 더 많은 구조를 유지합니다"
-            "(자기상관 {residual:.2f} 대 {plain:.2f}, 차이 0.2 이상). 플레인 신경망의 기울기가 '산산조각 난' 것입니다. 산산조각 "
-            "난 기울기는 한 걸음 떨어진 곳의 손실에 대해 알려 주는 것이 거의 없습니다. 깊은 플레인 신경망을 "
-            "최적화하기 어려운 이유에 대한 한 가지 설명입니다.",
+            "(자기상관 {residual:.2f} 대 {plain:.2f}, 차이 0.2 이상). 플레인 신경망의 기울기가 '산산조각 난' "
+            "것입니다. 산산조각 난 기울기는 한 걸음 떨어진 곳의 손실에 대해 알려 주는 것이 거의 없습니다. 깊은 "
+            "플레인 신경망을 최적화하기 어려운 이유에 대한 한 가지 설명입니다.",
         ("shattered.deep_residual_smoother", "reversed"):
             "이번 실행에서는 깊이 {depth}에서 플레인 신경망의 기울기가 잔차 신경망보다 더 매끄러웠습니다"
             "({plain:.2f} 대 {residual:.2f}).",

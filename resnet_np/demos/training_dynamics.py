@@ -28,8 +28,8 @@ from ..language import figure_file, languages
 from ..nn import Conv2d
 from ..training import Trainer, build_model, build_optimizer, build_train_loader
 from .common import DemoResult, figure, kind_color, model_label, output_dir, readable_log_axis, settings, write_csv
-from .lesion import digits_config
 from .findings import Finding, measured, threshold
+from .lesion import digits_config
 from .render import render
 from .training_dynamics_text import TEXT
 
