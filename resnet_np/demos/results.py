@@ -2,6 +2,7 @@
 
     python -m resnet_np.demos.results                          # every demo at lecture size -> docs/demo_results.md
     python -m resnet_np.demos.results --only degradation       # re-run one demo, keep the other sections
+    python -m resnet_np.demos.results --render                 # run nothing: rewrite from the stored numbers
     python -m resnet_np.demos.results --quick --out /tmp/r.md  # quick sizes (what the tests check)
     python -m resnet_np.demos.results --figures demo_output    # also keep the figures (demo_output/NAME/)
 
@@ -9,14 +10,20 @@ Every number that README.md or a notebook's text quotes about a demo's results i
 regenerating it is how those numbers are kept current. The file has one section per demo of
 resnet_np.demos.DEMOS (a demo added later gets its section at the next run, with no change here) and one per
 run listed in VARIANTS (gradient-flow --no-bn). Each section holds the command that made it, the date it
-finished, the wall time, the machine and the threads, the demo's printed reading and a table of its scalar
-numbers (DemoResult.numbers, flattened; long lists such as training curves are left out: they are in the CSV
-files the demo writes). Sections are delimited by HTML comments, so --only replaces a demo's sections and keeps
-the others as they were (each section records its own date).
+finished, the wall time, the machine and the threads, the demo's reading, the table of its findings (key,
+verdict, criterion, evidence: what was tested, not only what was said) and a table of its scalar numbers
+(DemoResult.numbers, flattened; long lists such as training curves are left out: they are in the CSV files the
+demo writes). Sections are delimited by HTML comments, so --only replaces a demo's sections and keeps the others
+as they were (each section records its own date).
+
+Every run's numbers are also kept, in full, in the JSON file beside it (docs/demo_results.json, written after each
+run): the readings and findings are pure functions of those numbers, so `--render` writes the file again after a
+change of a demo's words or findings without running anything.
 """
 
 import argparse
 import datetime
+import importlib
 import inspect
 import json
 import math
@@ -133,19 +140,62 @@ def flatten(numbers, prefix=""):
     return rows
 
 
-def section(name, heading, description, result, command, threads, when, quick=False, load=None):
-    """The Markdown of one demo's section, between its begin/end markers."""
-    lines = [_BEGIN.format(name=name), f"## {heading}", "", description[:1].upper() + description[1:] + ".", "",
-             f"- command: `{command}` ({'quick size' if quick else 'lecture size, the default'})",
-             f"- run: {when:%Y-%m-%d %H:%M} UTC, {result.seconds:.0f} s wall time"
-             + (f" (load average {load:.1f} on the machine when it started)" if load is not None
-                else ""),
-             f"- machine: {machine_line(threads)}", "", "Reading (printed by the demo):", "", "```"]
-    lines += result.reading.rstrip().splitlines()
-    lines += ["```", "", "| number | value |", "| --- | --- |"]
-    lines += [f"| `{key}` | {format_value(value)} |" for key, value in flatten(result.numbers)]
-    lines += ["", _END.format(name=name), ""]
+def demo_findings(name, numbers):
+    """The findings of demo `name` from its numbers (each demo module's findings(), resnet_np/demos/findings.py)."""
+    from . import DEMOS
+
+    module = importlib.import_module(DEMOS[name][0].__module__)
+    return module.findings(numbers)
+
+
+def findings_table(found):
+    """The Markdown table of a run's conclusions: every finding but the lines that only report numbers."""
+    lines = ["| finding | verdict | criterion | evidence |", "| --- | --- | --- | --- |"]
+    for finding in found:
+        if finding.verdict == "measured":
+            continue
+        evidence = ", ".join(f"{key}={format_value(value)}" for key, value in finding.evidence.items())
+        lines.append(f"| `{finding.key}` | {finding.verdict} | {format_value(finding.criterion)} | {evidence} |")
+    return lines
+
+
+def section(key, heading, description, record):
+    """The Markdown of one section, between its begin/end markers, from its stored record (read_store): the reading
+    and the findings are computed again from the stored numbers, so a change of words needs no new run."""
+    from .render import render
+
+    found = demo_findings(record["name"], record["numbers"])
+    load = record.get("load")
+    lines = [_BEGIN.format(name=key), f"## {heading}", "", description[:1].upper() + description[1:] + ".", "",
+             f"- command: `{record['command']}` ({'quick size' if record['quick'] else 'lecture size, the default'})",
+             f"- run: {record['when']} UTC, {record['seconds']:.0f} s wall time"
+             + (f" (load average {load:.1f} on the machine when it started)" if load is not None else ""),
+             f"- machine: {record['machine']}", "", "Reading (printed by the demo):", "", "```"]
+    lines += render(found, "en").rstrip().splitlines()
+    lines += ["```", "", "Findings (resnet_np/demos/findings.py: each sentence above that draws a conclusion comes "
+                         "from one of these; `single_run`: one seed, so the words say \"in this run\"):", ""]
+    lines += findings_table(found)
+    lines += ["", "| number | value |", "| --- | --- |"]
+    lines += [f"| `{name}` | {format_value(value)} |" for name, value in flatten(record["numbers"])]
+    lines += ["", _END.format(name=key), ""]
     return "\n".join(lines)
+
+
+def write_results(path, store, kept=None):
+    """Write the results file from the stored records (every section of DEMOS the store has, in lecture order).
+
+    kept: {section key: Markdown} of an older file, used for a section the store has no record of.
+    """
+    from . import DEMOS
+
+    sections = dict(kept or {})
+    for name in DEMOS:
+        for flag, _ in runs_of(name):
+            key = section_key(name, flag)
+            if key in store:
+                sections[key] = section(key, f"{name} {flag}".strip(), DEMOS[name][1], store[key])
+    text = "\n".join([TITLE, "", INTRO, ""] + [sections[key] for key in section_keys(DEMOS) if key in sections])
+    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def runs_of(name):
@@ -187,7 +237,7 @@ def generate(path=DEFAULT_PATH, quick=False, only=None, threads=None, log=None, 
         from ..errors import UserError
 
         raise UserError(f"unknown demo(s) {', '.join(unknown)}; choose from: {', '.join(DEMOS)}")
-    results, sections = {}, {}
+    results = {}
     store_path = numbers_path(path)
     folder = os.path.dirname(os.fspath(path))
     if folder:
@@ -206,8 +256,6 @@ def generate(path=DEFAULT_PATH, quick=False, only=None, threads=None, log=None, 
                 results[key] = result
                 command = f"python -m resnet_np demo {name}{' ' + flag if flag else ''}{' --quick' if quick else ''}"
                 when = datetime.datetime.now(datetime.timezone.utc)
-                sections[key] = section(key, f"{name} {flag}".strip(), DEMOS[name][1], result, command,
-                                        used_threads, when, quick, load)
                 # the numbers are kept after every run (read again each time, so that runs of different demos at
                 # once all land): the readings can be rendered again from them without re-running the demo
                 store = read_store(store_path)
@@ -218,15 +266,27 @@ def generate(path=DEFAULT_PATH, quick=False, only=None, threads=None, log=None, 
                 write_store(store_path, store)
                 if log:
                     log(f"[{key}] done in {result.seconds:.0f} s")
-    existing = {}
-    if only and os.path.exists(path):  # read when writing, so that runs of different demos at once all land
+    kept = {}
+    if only and os.path.exists(path):  # a section the store has no record of stays as it was
         with open(path, encoding="utf-8") as file:
-            existing = read_sections(file.read())
-    existing.update(sections)
-    text = "\n".join([TITLE, "", INTRO, ""]
-                     + [existing[key] for key in section_keys(DEMOS) if key in existing])
-    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+            kept = read_sections(file.read())
+    write_results(path, read_store(store_path), kept)
     return results
+
+
+def render_only(path=DEFAULT_PATH):
+    """Write the results file again from its stored numbers (docs/demo_results.json), running nothing: after a
+    change of a demo's findings or words."""
+    store = read_store(numbers_path(path))
+    if not store:
+        from ..errors import UserError
+
+        raise UserError(f"no stored numbers at {numbers_path(path)}: run the demos first")
+    kept = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as file:
+            kept = read_sections(file.read())
+    write_results(path, store, kept)
 
 
 def main(argv=None):
@@ -238,12 +298,19 @@ def main(argv=None):
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this demo (repeatable); the other sections are kept from the file")
     parser.add_argument("--threads", type=int, default=None, help="threads for the maths (default: every core)")
+    parser.add_argument("--render", action="store_true",
+                        help="run nothing: write the file again from its stored numbers (the .json beside it), "
+                             "with the current findings and words")
     parser.add_argument("--figures", metavar="DIR", help="keep each demo's figures and CSV files in DIR/NAME "
                                                          "(default: a temporary folder, deleted)")
     args = parser.parse_args(argv)
     from ..errors import UserError
 
     try:
+        if args.render:
+            render_only(args.out)
+            print(f"wrote {args.out}")
+            return 0
         generate(args.out, quick=args.quick, only=args.only, threads=args.threads, figures_dir=args.figures,
                  log=lambda line: print(line, flush=True))
     except UserError as error:
