@@ -110,12 +110,13 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are gradient_f
             "The ResNet's weight gradients change by more than a factor 10 from the first conv to the last too "
             "({model}: {ratio:.3g}).",
         ("gradient_flow.no_bn_weights_flatter", "shown"):
-            "Without BatchNorm the weight gradients change far less from the first conv to the last (within "
-            "{spread:.1f} orders of magnitude) than the block gradients do (up to {blocks:.1f}): no contradiction. "
+            "Without BatchNorm the weight gradients change less from the first conv to the last (within "
+            "{spread:.1f} orders of magnitude) than the block gradients do (up to {blocks:.1f}), by at least one "
+            "order of magnitude: no contradiction. "
             "dL/dW multiplies a conv's input by the gradient at its output, and without BN the two change in "
             "opposite directions along the depth: in the ResNet the activations grow toward the OUTPUT as the "
             "gradients grow toward the INPUT; in the plain net the activations shrink toward the output as the "
-            "gradients shrink toward the input. The product changes much less from layer to layer.",
+            "gradients shrink toward the input. The product changes less from layer to layer.",
         ("gradient_flow.no_bn_weights_flatter", "not_shown"):
             "Without BatchNorm the weight gradients change about as much from the first conv to the last (up to "
             "{spread:.1f} orders of magnitude) as the block gradients do (up to {blocks:.1f}).",
@@ -192,11 +193,11 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are gradient_f
             "ResNet의 가중치 기울기도 첫 합성곱에서 마지막 합성곱까지 10배 넘게 변합니다({model}: {ratio:.3g}).",
         ("gradient_flow.no_bn_weights_flatter", "shown"):
             "배치 정규화가 없으면 가중치 기울기는 첫 합성곱에서 마지막 합성곱까지 자릿수 {spread:.1f} 안에서 "
-            "변해, 블록 기울기(최대 자릿수 {blocks:.1f})보다 적게 변합니다. 모순이 아닙니다. dL/dW는 합성곱의 "
-            "입력에 출력에서의 기울기를 곱한 것인데, 배치 정규화가 없으면 이 둘이 깊이를 따라 서로 반대 방향으로 "
-            "변합니다. ResNet에서는 기울기가 입력 쪽으로 커지는 동안 활성값은 거꾸로 출력 쪽으로 커지고, 플레인 "
+            "변해, 블록 기울기(최대 자릿수 {blocks:.1f})보다 한 자릿수 이상 적게 변합니다. 모순이 아닙니다. "
+            "dL/dW는 합성곱의 입력에 출력에서의 기울기를 곱한 것인데, 배치 정규화가 없으면 이 둘이 깊이를 "
+            "따라 서로 반대 방향으로 변합니다. ResNet에서는 기울기가 입력 쪽으로 커지는 동안 활성값은 거꾸로 출력 쪽으로 커지고, 플레인 "
             "신경망에서는 기울기가 입력 쪽으로 작아지는 동안 활성값은 출력 쪽으로 작아집니다. 그래서 둘의 곱은 "
-            "층에 따라 훨씬 덜 변합니다.",
+            "층에 따라 덜 변합니다.",
         ("gradient_flow.no_bn_weights_flatter", "not_shown"):
             "배치 정규화가 없을 때 가중치 기울기는 첫 합성곱에서 마지막 합성곱까지(최대 자릿수 {spread:.1f}) 블록 "
             "기울기(최대 자릿수 {blocks:.1f})와 비슷하게 변합니다.",
