@@ -3,7 +3,7 @@
 Each demo's words module (resnet_np/demos/*_text.py) holds TEMPLATES = {language: {(key, verdict): format string}}.
 A template has no branching: the finding's verdict picked it, its evidence fills it. An empty template says
 nothing (a finding that only a figure or the CSV needs). Every language has a template for every (key, verdict)
-with the same placeholders (tests/test_demo_findings.py), so a reading says the same in every language.
+with the same placeholders (tests/test_demos_findings.py), so a reading says the same in every language.
 """
 
 import importlib
