@@ -45,8 +45,8 @@ from .render import render
 
 NAME = "degradation"
 DESCRIPTION = ("the paper's Figure 6 over several seeds: plain20/plain56/resnet20/resnet56 trained with identical "
-               "settings; the deeper plain net trains clearly worse, the deeper ResNet as well as the shallower one "
-               "and far better than plain56 (synthetic data, or CIFAR-10 with --data-dir)")
+               "settings; does the deeper plain net train worse in every seed, the deeper ResNet as well as the "
+               "shallower one? (synthetic data, or CIFAR-10 with --data-dir)")
 TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
 PRESETS = {
     "full": {"depths": (20, 56), "widths": (8, 16, 32), "epochs": 12, "image_size": 8, "train_samples": 2000,

@@ -39,7 +39,7 @@ from .render import render
 
 NAME = "layer-responses"
 DESCRIPTION = ("the paper's Figure 7: std of every block's residual F(x) (BN output before the addition) at "
-               "initialisation and after training, plain vs ResNet - smaller in ResNets, not zero")
+               "initialisation and after training, plain vs ResNet (the paper: smaller in ResNets, not zero)")
 PRESETS = LESION_PRESETS  # the same two nets as the lesion demo
 TEXT = {  # the figure's words, per language
     "en": {

@@ -36,7 +36,7 @@ from .render import render
 
 NAME = "lesion"
 DESCRIPTION = ("delete one block at test time from a trained ResNet and from its plain twin (Veit et al. 2016): "
-               "the ResNet loses a few points, the plain net collapses to chance")
+               "they found that the ResNet loses a few points, the plain net collapses to chance")
 TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
 PRESETS = {
     "full": {"depth": 20, "widths": (8, 16, 32), "epochs": 15, "image_size": 8, "train_samples": None,
