@@ -27,8 +27,9 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are layer_resp
             "paper's Figure 7.",
         ("layer_responses.resnet_smaller", "not_shown"):
             "After training the ResNet's responses are not clearly smaller than the plain net's in this run "
-            "(median {resnet:.2f} vs {plain:.2f}, within 10%, or smaller in only {smaller} of {blocks} blocks): "
-            "the paper's Figure 7 did not show at this size.",
+            "(median {resnet:.2f} vs {plain:.2f}, smaller in {smaller} of {blocks} blocks; clearly smaller needs a "
+            "median at least 10% smaller and more than half of the blocks): the paper's Figure 7 did not show at "
+            "this size.",
         ("layer_responses.training_shrank", "single_run"):
             "Training shrank the ResNet's residuals to {change:.0%} of their size at initialisation (median "
             "{init:.2f} -> {median:.2f}).",
@@ -79,8 +80,8 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are layer_resp
             "{plain:.2f}; 블록 {blocks}개 중 {smaller}개에서만 더 작음). 논문의 Figure 7과 반대입니다.",
         ("layer_responses.resnet_smaller", "not_shown"):
             "이번 실행에서 훈련 후 ResNet의 응답은 플레인 신경망보다 뚜렷하게 작지 않습니다(중앙값 {resnet:.2f} "
-            "대 {plain:.2f}: 10% 안이거나, 블록 {blocks}개 중 {smaller}개에서만 더 작음). 이 크기에서는 논문 "
-            "Figure 7의 결과가 나타나지 않았습니다.",
+            "대 {plain:.2f}, 블록 {blocks}개 중 {smaller}개에서 더 작음. 뚜렷하게 작다고 하려면 중앙값이 10% 이상 "
+            "작고 절반이 넘는 블록에서 작아야 합니다). 이 크기에서는 논문 Figure 7의 결과가 나타나지 않았습니다.",
         ("layer_responses.training_shrank", "single_run"):
             "훈련은 ResNet의 잔차를 초기화 직후 크기의 {change:.0%}로 줄였습니다(중앙값 {init:.2f} -> "
             "{median:.2f}).",
