@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from ..language import LANGUAGES, figure_file, languages
+from ..language import figure_file, languages
 from ..training import (
     TrainConfig,
     Trainer,
@@ -321,16 +321,14 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     folder = output_dir(NAME, out_dir)
     labels = [model_label(depth, residual) for residual in (False, True) for depth in depths]
     runs = {label: [] for label in labels}
-    rows, descriptions, num_classes, n_train = [], None, 10, 0
+    rows, num_classes, n_train = [], 10, 0
     for current in seed_list:
         config = base_config(chosen, current, data_dir)
         dataset = build_dataset(config)
         num_classes, n_train = dataset.num_classes, len(dataset.y_train)
-        if descriptions is None:
-            descriptions = {language: describe(language, chosen, len(dataset.y_train), data_dir is not None)
-                            for language in LANGUAGES}
-            if verbose:
-                print(f"Training {descriptions['en']}, seeds {', '.join(map(str, seed_list))}", flush=True)
+        if verbose and current == seed_list[0]:
+            print(f"Training {describe(chosen, n_train, data_dir is not None)}, seeds "
+                  f"{', '.join(map(str, seed_list))}", flush=True)
         for residual in (False, True):
             for depth in depths:
                 label = model_label(depth, residual)

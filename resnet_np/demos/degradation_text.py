@@ -1,5 +1,5 @@
 """The words of demo `degradation` (resnet_np/demos/degradation.py): its figure's TEXT, the description of the
-training for the progress line, and the TEMPLATES of its findings (resnet_np/demos/render.py), per language.
+training for the progress line and the TEMPLATES of its findings (resnet_np/demos/render.py), per language.
 """
 
 TEXT = {  # the figure's words, per language
@@ -30,15 +30,9 @@ TEXT = {  # the figure's words, per language
 }
 
 
-def describe(language, chosen, n_train, cifar):
-    """The training the reading describes (data, widths, schedule), in `language`."""
+def describe(chosen, n_train, cifar):
+    """The training, in words, for the demo's progress line (the reading says it with its own templates)."""
     widths = "/".join(map(str, chosen["widths"]))
-    if language == "ko":
-        source = (f"CIFAR-10(훈련 이미지 {n_train}장)" if cifar else
-                  f"합성 과제(난이도 {chosen['difficulty']}, {chosen['image_size']}x{chosen['image_size']} 훈련 "
-                  f"이미지 {n_train}장)")
-        return (f"{source}, 폭 {widths}, {chosen['epochs']}에포크, 배치 {chosen['batch_size']}, 학습률 "
-                f"{chosen['lr']:g}(워밍업 {chosen['warmup_epochs']}에포크, 코사인 스케줄)")
     source = (f"CIFAR-10 ({n_train} training images)" if cifar else
               f"the synthetic task (difficulty {chosen['difficulty']}, {n_train} training "
               f"images of {chosen['image_size']}x{chosen['image_size']})")
