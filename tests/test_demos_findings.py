@@ -457,3 +457,27 @@ def test_one_meaning_of_explodes_in_the_whole_project():
         for finding in module.findings(numbers):
             if re.search(r"explodes|vanishes|'vanishing gradient'", english[(finding.key, finding.verdict)], re.I):
                 assert re.search(r"\b100\b", finding.criterion), finding
+
+
+def test_the_thresholds_the_words_quote_are_the_ones_the_findings_test():
+    """A template that names a threshold ("by 5 points or more", "within 3e-4..3e-3") says the value of the named
+    constant its finding tests: change one, and this fails until the words follow."""
+    english = all_templates()["en"]
+
+    def words(key, verdict):
+        return english[(key, verdict)]
+
+    assert GF.EXPLODES_FACTOR == 100 and "100x" in words("gradient_flow.explodes", "not_shown")
+    assert GF.ORDER_OF_MAGNITUDE == 10 and "factor 10" in words("gradient_flow.residual_within_one_order", "shown")
+    assert TD.FACTOR == 10 and "10 times" in words("training_dynamics.step1_plain_overdrives", "single_run")
+    assert TD.HEALTHY_BAND == (3e-4, 3e-3) and "3e-4..3e-3" in words("training_dynamics.median_in_band", "shown")
+    assert TD.WEIGHT_GROWTH == 2 and "x2" in words("training_dynamics.plain_first_layers_frozen", "not_shown")
+    assert DEG.MARGIN_POINTS == 1 and "more than a point" in words("degradation.plain_degrades", "within_noise")
+    assert LR.ABOUT_ONE == (0.8, 1.25) and "0.8 .. 1.25" in words("layer_responses.init_about_one", "not_shown")
+    assert LR.SMALLER == 0.9 and "10%" in words("layer_responses.resnet_smaller", "not_shown")
+    assert LE.MARGIN == 0.05 and "5 points" in words("lesion.resnet_more_robust", "not_shown")
+    assert SG.SMOOTH == 0.8 and "0.8" in words("shattered.shallow_smooth", "shown")
+    assert SG.WHITE_NOISE == 0.2 == SG.SMOOTHER_MARGIN and "0.2" in words("shattered.deep_plain_white_noise", "shown")
+    assert LL.SHARPER == 1.5 and "1.5" in words("loss_landscape.plain_sharper", "not_shown")
+    assert LL.WORSE_FACTOR == 2 and "twice" in words("loss_landscape.plain_trained_worse", "not_shown")
+    assert FM.SAME_COST == 1.3 and "1.3x" in words("feature_maps.same_cost_per_stage", "shown")
