@@ -70,3 +70,62 @@ def test_the_docs_file_covers_every_demo_at_lecture_size():
         text = file.read()
     sections = check_structure(text, demos.DEMOS)
     assert all("` (lecture size, the default)" in body and "--quick" not in body for body in sections.values())
+
+
+NUMBERS_FILE = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "demo_results.json")
+CLAIMS_FILE = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "ko", "claims.md")
+MARKER = re.compile(r"<!-- findings: (.*?) -->", re.DOTALL)
+ENTRY = re.compile(r"^(?P<section>[\w-]+) (?P<key>[\w.]+)(@(?P<model>\w+))?=(?P<verdict>\w+)$")
+
+
+def lecture_findings():
+    """{section key: [Finding]} computed now from the stored lecture-size numbers (docs/demo_results.json)."""
+    store = results.read_store(NUMBERS_FILE)
+    return {key: results.demo_findings(record["name"], record["numbers"]) for key, record in store.items()}
+
+
+def test_the_docs_file_is_rendered_from_the_stored_numbers():
+    """docs/demo_results.md's readings are what the current findings and words make of docs/demo_results.json: a
+    change of a demo's findings or words without `python -m resnet_np.demos.results --render` fails here."""
+    from resnet_np.demos.render import render
+
+    store = results.read_store(NUMBERS_FILE)
+    assert set(store) == set(results.section_keys(demos.DEMOS))
+    with open(DOCS_FILE, encoding="utf-8") as file:
+        sections = results.read_sections(file.read())
+    for key, found in lecture_findings().items():
+        reading = sections[key].split("```\n", 2)[1]
+        assert reading.rstrip("\n") == render(found, "en").rstrip(), key
+        for finding in found:
+            if finding.verdict != "measured":
+                assert f"| `{finding.key}` | {finding.verdict} |" in sections[key], (key, finding.key)
+
+
+def claims_disagreements(text, found):
+    """The findings markers of a claims page that do not match `found` ({section: [Finding]}): a list of entries."""
+    wrong = []
+    for marker in MARKER.findall(text):
+        for entry in (item.strip() for item in marker.replace("\n", " ").split(",")):
+            match = ENTRY.match(entry)
+            matching = [finding for finding in found.get(match["section"], []) if finding.key == match["key"]
+                        and (match["model"] is None or finding.evidence.get("model") == match["model"])] \
+                if match else []
+            if len(matching) != 1 or matching[0].verdict != match["verdict"]:
+                wrong.append(entry)
+    return wrong
+
+
+def test_the_korean_claims_page_agrees_with_the_lecture_size_findings():
+    """docs/ko/claims.md marks every verdict that rests on a demo with the findings it rests on and their
+    lecture-size verdicts; each must be what the findings of the stored numbers say now."""
+    with open(CLAIMS_FILE, encoding="utf-8") as file:
+        text = file.read()
+    found = lecture_findings()
+    assert len(MARKER.findall(text)) >= 15
+    assert claims_disagreements(text, found) == []
+    # ... and a page that disagrees is caught: a changed verdict, a finding that does not exist, a bad entry
+    for wrong in ("degradation degradation.plain_degrades=within_noise", "lesion lesion.no_such_claim=shown",
+                  "gradient-flow gradient_flow.explodes@plain110=single_run", "not an entry"):
+        assert claims_disagreements(f"{text}\n<!-- findings: {wrong} -->\n", found) == [wrong]
+    # the page says the demos speak Korean, and uses the glossary's word for a solver
+    assert "아직 영어" not in text and "RESNET_NP_LANG=ko" in text and "풀이 방법" not in text

@@ -309,17 +309,17 @@ def _fake_final(values):
 
 
 def test_degradation_reading_calls_no_difference_within_the_seed_spread_a_win():
-    from resnet_np.demos.degradation import _reading, compare, ordering
+    from resnet_np.demos.degradation import findings, ordering
+    from resnet_np.demos.render import render
 
     assert ordering([0.1, 0.2], [0.3, 0.4]) == "below" and ordering([0.3, 0.4], [0.1, 0.2]) == "above"
     assert ordering([0.1, 0.3], [0.2, 0.4]) == "overlap"
-    labels = ["plain20", "plain56", "resnet20", "resnet56"]
 
     def reading(values):
-        final = _fake_final(values)
-        comparisons = {"plain": compare(final, "plain20", "plain56"), "resnet": compare(final, "resnet20", "resnet56"),
-                       "deep": compare(final, "plain56", "resnet56")}
-        return _reading(final, comparisons, (20, 56), labels, "4 nets", [0, 1, 2])
+        numbers = {"depths": [20, 56], "seeds": [0, 1, 2], "final": _fake_final(values), "train_images": 2000,
+                   "cifar": False, "settings": {"widths": [8, 16, 32], "epochs": 12, "batch_size": 64, "lr": 0.1,
+                                                "warmup_epochs": 1, "difficulty": 0.5, "image_size": 8}}
+        return render(findings(numbers), "en")
 
     # resnet56 lower on average (by 0.5 points) but the ranges overlap: no win
     text = reading({"plain20": [0.02, 0.03, 0.04], "plain56": [0.6, 0.7, 0.8], "resnet20": [0.01, 0.02, 0.03],

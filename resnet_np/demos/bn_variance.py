@@ -20,6 +20,8 @@ import numpy as np
 from ..language import figure_file, languages
 from ..nn import BasicBlock, PreActBasicBlock
 from .common import DemoResult, figure, fit_line, output_dir, remove_batchnorm, settings, write_csv
+from .findings import EXPLODES_FACTOR, Finding, measured, threshold
+from .render import render
 
 NAME = "bn-variance"
 DESCRIPTION = ("variance of the activations through a deep stack of residual blocks at initialisation: without "
@@ -46,7 +48,7 @@ TEXT = {  # the figure's words, per language
                     "({channels} channels, He init, mean of {networks} random nets)",
     },
     "ko": {
-        "no_bn": "BN 없음: relu(x + F(x))", "bn": "가지에 배치 정규화 (논문의 블록)",
+        "no_bn": "BN 없음: relu(x + F(x))", "bn": "잔차 경로에 배치 정규화 (논문의 블록)",
         "preact_bn": "사전 활성화: x + F(BN-ReLU(x))",
         "times": "블록마다 x{factor:.2f}", "plus": "블록마다 {step:+.2f}", "doubling": "2^블록 수 (두 배씩)",
         "xlabel": "지나온 잔차 블록 수 (0 = 입력)",
@@ -82,62 +84,47 @@ def _analyse(mean_variance):
             "final_over_first_block": float(mean_variance[-1] / mean_variance[1])}
 
 
-def _reading_en(analysis, blocks):
-    no_bn, bn, preact = analysis["no_bn"], analysis["bn"], analysis["preact_bn"]
-    lines = [f"Variance of the activations after {blocks} residual blocks at initialisation (input variance 1):"]
-    lines.append(f"  no BatchNorm:    {no_bn['final_variance']:.3g}  - multiplied by about "
-                 f"{no_bn['factor_per_block']:.2f} per block (log-variance fits a straight line, "
-                 f"R^2 = {no_bn['log_fit_r2']:.2f})")
-    for key, label in (("bn", "with BatchNorm:  "), ("preact_bn", "pre-activation:  ")):
-        item = analysis[key]
-        lines.append(f"  {label}{item['final_variance']:.3g}  - grows by about {item['increment_per_block']:+.2f} "
-                     f"per block (straight line on a linear scale, R^2 = {item['linear_fit_r2']:.2f})")
-    geometric = no_bn["factor_per_block"] > 1.5 and no_bn["log_fit_r2"] > 0.9
-    linear = all(analysis[key]["linear_fit_r2"] > 0.9 for key in ("bn", "preact_bn"))
-    if geometric:
-        lines.append(f"Without BN the growth is geometric: {no_bn['factor_per_block']:.2f}^{blocks} = "
-                     f"{no_bn['factor_per_block'] ** blocks:.3g}. Adding the input to a branch of about the same "
-                     f"variance doubles it at every block; after 100 blocks it would be "
-                     f"{no_bn['factor_per_block'] ** 100:.1e}.")
-    else:
-        lines.append("Without BN the growth did NOT look cleanly geometric in this run.")
-    if linear:
-        lines.append(f"With BN the branch's output has a fixed variance, so each block only adds a constant: after "
-                     f"{blocks} blocks the variance is {bn['final_variance']:.2f} (post-activation) and "
-                     f"{preact['final_variance']:.2f} (pre-activation), not {no_bn['final_variance']:.3g}.")
-    else:
-        lines.append("With BN the growth did NOT look cleanly linear in this run; see the CSV.")
-    return "\n".join(lines)
+# A fit is called a straight line when it explains 99% of the variance (R^2 >= 0.99) AND fits better than the other
+# kind: R^2 > 0.9 does not tell the two apart (the lecture run's BN curve has R^2 0.91 on the log scale too).
+FIT_R2 = 0.99
+# "Geometric growth": a factor of at least 1.5 per block (the theory says 2: the sum of two equal variances).
+GEOMETRIC_FACTOR = 1.5
+# "Far smaller": two orders of magnitude (EXPLODES_FACTOR), the same factor that makes a gradient "explode".
 
 
-def _reading_ko(analysis, blocks):
-    no_bn, bn, preact = analysis["no_bn"], analysis["bn"], analysis["preact_bn"]
-    lines = [f"초기화 직후 잔차 블록 {blocks}개를 지난 활성값의 분산 (입력의 분산은 1):"]
-    lines.append(f"  BN 없음:        {no_bn['final_variance']:.3g}  - 블록마다 약 {no_bn['factor_per_block']:.2f}배 "
-                 f"(로그 분산이 직선에 맞음, R^2 = {no_bn['log_fit_r2']:.2f})")
-    for key, label in (("bn", "배치 정규화:    "), ("preact_bn", "사전 활성화:    ")):
-        item = analysis[key]
-        lines.append(f"  {label}{item['final_variance']:.3g}  - 블록마다 약 {item['increment_per_block']:+.2f}씩 "
-                     f"늘어남 (선형 눈금에서 직선, R^2 = {item['linear_fit_r2']:.2f})")
-    geometric = no_bn["factor_per_block"] > 1.5 and no_bn["log_fit_r2"] > 0.9
-    linear = all(analysis[key]["linear_fit_r2"] > 0.9 for key in ("bn", "preact_bn"))
-    if geometric:
-        lines.append(f"BN이 없으면 기하급수적으로 늘어납니다. {no_bn['factor_per_block']:.2f}^{blocks} = "
-                     f"{no_bn['factor_per_block'] ** blocks:.3g}입니다. 분산이 비슷한 가지의 출력을 입력에 더하므로 "
-                     f"블록마다 분산이 두 배가 됩니다. 블록이 100개라면 분산은 "
-                     f"{no_bn['factor_per_block'] ** 100:.1e}에 이릅니다.")
-    else:
-        lines.append("이번 실행에서는 BN이 없을 때의 증가가 뚜렷한 기하급수로 보이지 않았습니다.")
-    if linear:
-        lines.append(f"BN이 있으면 가지 출력의 분산이 일정하므로 블록마다 상수만큼만 더해집니다. 블록 {blocks}개를 "
-                     f"지난 분산은 {bn['final_variance']:.2f}(사후 활성화), {preact['final_variance']:.2f}(사전 "
-                     f"활성화)로, BN이 없을 때의 {no_bn['final_variance']:.3g}에 비하면 훨씬 작습니다.")
-    else:
-        lines.append("이번 실행에서는 BN이 있을 때의 증가가 뚜렷한 직선으로 보이지 않았습니다. CSV 파일을 보십시오.")
-    return "\n".join(lines)
+def findings(numbers):
+    """The conclusions of a bn-variance run, from its numbers (DemoResult.numbers) -> [Finding].
 
-
-READINGS = {"en": _reading_en, "ko": _reading_ko}
+    Each curve is the geometric mean over `networks` random stacks, so the tests are thresholds, not single runs.
+    """
+    blocks, no_bn, bn, preact = numbers["blocks"], numbers["no_bn"], numbers["bn"], numbers["preact_bn"]
+    found = [measured("bn_variance.header", blocks=blocks, networks=numbers["networks"]),
+             measured("bn_variance.row_no_bn", final=no_bn["final_variance"], factor=no_bn["factor_per_block"],
+                      r2=no_bn["log_fit_r2"])]
+    for key in ("bn", "preact_bn"):
+        item = numbers[key]
+        found.append(measured(f"bn_variance.row_{key}", final=item["final_variance"],
+                              step=item["increment_per_block"], r2=item["linear_fit_r2"]))
+    geometric = (no_bn["factor_per_block"] >= GEOMETRIC_FACTOR and no_bn["log_fit_r2"] >= FIT_R2
+                 and no_bn["log_fit_r2"] > no_bn["linear_fit_r2"])
+    factor = no_bn["factor_per_block"]
+    found.append(Finding("bn_variance.no_bn_geometric", threshold(geometric),
+                         {"factor": factor, "blocks": blocks, "total": factor**blocks, "hundred": factor**100,
+                          "r2": no_bn["log_fit_r2"], "linear_r2": no_bn["linear_fit_r2"]},
+                         f"without BN: factor per block >= {GEOMETRIC_FACTOR:g}, and the fit of log-variance has "
+                         f"R^2 >= {FIT_R2:g} and fits better than a straight line on a linear scale"))
+    linear = all(item["linear_fit_r2"] >= FIT_R2 and item["linear_fit_r2"] > item["log_fit_r2"]
+                 for item in (bn, preact))
+    found.append(Finding("bn_variance.bn_linear", threshold(linear),
+                         {"blocks": blocks, "bn": bn["final_variance"], "preact": preact["final_variance"],
+                          "bn_r2": bn["linear_fit_r2"], "preact_r2": preact["linear_fit_r2"]},
+                         f"with BN and pre-activation: the linear fit has R^2 >= {FIT_R2:g} and fits better than "
+                         "the fit of log-variance"))
+    largest = max(bn["final_variance"], preact["final_variance"])
+    found.append(Finding("bn_variance.bn_far_smaller", threshold(no_bn["final_variance"] >= EXPLODES_FACTOR * largest),
+                         {"no_bn": no_bn["final_variance"], "times": no_bn["final_variance"] / largest},
+                         f"the final variance without BN at least {EXPLODES_FACTOR:g} x the larger of the two with BN"))
+    return found
 
 
 def _draw(curves, analysis, blocks, chosen, networks, folder, language):
@@ -207,7 +194,8 @@ def bn_variance(quick=False, out_dir=None, seed=0, verbose=True, blocks=None, ne
     figures = [_draw(curves, analysis, blocks, chosen, networks, folder, language) for language in asked]
     numbers = {"blocks": blocks, "networks": networks, **analysis,
                "curves": {name: curve.tolist() for name, curve in curves.items()}}
-    readings = {language: READINGS[language](analysis, blocks) for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

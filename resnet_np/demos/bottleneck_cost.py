@@ -21,6 +21,8 @@ from ..language import figure_file, languages
 from ..nn import BasicBlock, Bottleneck, Conv2d, Sequential
 from ..summary import multiply_adds, summary
 from .common import DemoResult, figure, output_dir, write_csv
+from .findings import Finding, measured, threshold
+from .render import render
 
 NAME = "bottleneck-cost"
 DESCRIPTION = ("multiply-adds and parameters: a 5x5 conv with and without a 1x1 reduction (120M vs 12.4M), and "
@@ -113,50 +115,27 @@ def _draw(reduction, blocks, folder, language):
     return path
 
 
-def _reading_en(reduction, blocks, numbers):
-    direct, reduced = reduction
-    basic64, bottleneck256, basic256 = blocks
-    return "\n".join([
-        "1x1 reduction (28x28x192 input, 32 output channels of 5x5):",
-        f"  directly:            {direct['multiply_adds']:>13,} multiply-adds, {direct['parameters']:>9,} parameters",
-        f"  1x1 to 16 first:     {reduced['multiply_adds']:>13,} multiply-adds, {reduced['parameters']:>9,} parameters",
-        f"  the 1x1 reduction does the job with {numbers['reduction_saving']:.1f}x fewer multiply-adds.",
-        "Residual blocks at 56x56 (paper's Figure 5):",
-        f"  basic block, 64-d:   {basic64['multiply_adds']:>13,} multiply-adds, {basic64['parameters']:>9,} parameters",
-        f"  bottleneck, 256-d:   {bottleneck256['multiply_adds']:>13,} multiply-adds, "
-        f"{bottleneck256['parameters']:>9,} parameters",
-        f"  basic block, 256-d:  {basic256['multiply_adds']:>13,} multiply-adds, "
-        f"{basic256['parameters']:>9,} parameters",
-        f"  the bottleneck block handles a 4x wider signal for "
-        f"{bottleneck256['multiply_adds'] / basic64['multiply_adds']:.2f}x the cost of the 64-d basic block, and is "
-        f"{basic256['multiply_adds'] / bottleneck256['multiply_adds']:.0f}x cheaper than a basic block of its own "
-        "width: that is why ResNet-50/101/152 use it.",
-    ])
-
-
-def _reading_ko(reduction, blocks, numbers):
-    def line(label, row):  # the labels are padded by hand: a Hangul letter is two columns wide in a terminal
-        return f"  {label}곱셈-덧셈 {row['multiply_adds']:>13,}번, 매개변수 {row['parameters']:>9,}개"
-
-    direct, reduced = reduction
-    basic64, bottleneck256, basic256 = blocks
-    return "\n".join([
-        "1x1 축소 (입력 28x28x192, 5x5 합성곱의 출력 채널 32개):",
-        line("바로 5x5 합성곱:     ", direct),
-        line("1x1로 16채널 먼저:   ", reduced),
-        f"  1x1로 먼저 줄이면 같은 일을 곱셈-덧셈 {numbers['reduction_saving']:.1f}분의 1로 해냅니다.",
-        "56x56에서의 잔차 블록 (논문 Figure 5):",
-        line("기본 블록, 64채널:   ", basic64),
-        line("병목 블록, 256채널:  ", bottleneck256),
-        line("기본 블록, 256채널:  ", basic256),
-        f"  병목 블록은 4배 넓은 신호를 다루면서도 비용은 64채널 기본 블록의 "
-        f"{bottleneck256['multiply_adds'] / basic64['multiply_adds']:.2f}배이고, 같은 폭의 기본 블록보다 "
-        f"{basic256['multiply_adds'] / bottleneck256['multiply_adds']:.0f}배 쌉니다. 그래서 ResNet-50/101/152가 "
-        "병목 블록을 씁니다.",
-    ])
-
-
-READINGS = {"en": _reading_en, "ko": _reading_ko}
+def findings(numbers):
+    """The conclusions of the cost count, from its numbers (DemoResult.numbers) -> [Finding]. Exact counts: the
+    tests are comparisons of integers, no noise."""
+    found = [measured("bottleneck.reduction_header")]
+    for key, name in (("direct", "direct"), ("reduced", "reduced")):
+        found.append(measured(f"bottleneck.row_{name}", madds=numbers[f"{key}_multiply_adds"],
+                              params=numbers[f"{key}_parameters"]))
+    found.append(Finding("bottleneck.reduction_cheaper",
+                         threshold(numbers["reduced_multiply_adds"] < numbers["direct_multiply_adds"]),
+                         {"saving": numbers["reduction_saving"]},
+                         "the 1x1-reduced path has fewer multiply-adds than the direct 5x5 conv"))
+    found.append(measured("bottleneck.blocks_header"))
+    for name in ("basic64", "bottleneck256", "basic256"):
+        found.append(measured(f"bottleneck.row_{name}", madds=numbers[f"{name}_multiply_adds"],
+                              params=numbers[f"{name}_parameters"]))
+    bottleneck, basic64, basic256 = (numbers[f"{name}_multiply_adds"] for name in ("bottleneck256", "basic64",
+                                                                                    "basic256"))
+    found.append(Finding("bottleneck.cheaper_than_wide_basic", threshold(bottleneck < basic256),
+                         {"relative": bottleneck / basic64, "cheaper": basic256 / bottleneck},
+                         "the 256-d bottleneck block has fewer multiply-adds than a 256-d basic block"))
+    return found
 
 
 def bottleneck_cost(quick=False, out_dir=None, verbose=True, lang=None):
@@ -190,7 +169,8 @@ def bottleneck_cost(quick=False, out_dir=None, verbose=True, lang=None):
         "basic256_multiply_adds": basic256["multiply_adds"], "basic64_parameters": basic64["parameters"],
         "bottleneck256_parameters": bottleneck256["parameters"], "basic256_parameters": basic256["parameters"],
     }
-    readings = {language: READINGS[language](reduction, blocks, numbers) for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from ..language import LANGUAGES, figure_file, languages
+from ..language import figure_file, languages
 from ..training import (
     TrainConfig,
     Trainer,
@@ -39,12 +39,14 @@ from ..training import (
     build_train_loader,
 )
 from .common import DemoResult, figure, kind_color, model_label, output_dir, settings, write_csv
-from .degradation_text import READINGS, TEXT, _reading, describe  # noqa: F401 (tests import _reading from here)
+from .degradation_text import TEXT, describe
+from .findings import Finding, compare_over_seeds, measured, points, threshold
+from .render import render
 
 NAME = "degradation"
 DESCRIPTION = ("the paper's Figure 6 over several seeds: plain20/plain56/resnet20/resnet56 trained with identical "
-               "settings; the deeper plain net trains clearly worse, the deeper ResNet as well as the shallower one "
-               "and far better than plain56 (synthetic data, or CIFAR-10 with --data-dir)")
+               "settings; does the deeper plain net train worse in every seed, the deeper ResNet as well as the "
+               "shallower one? (synthetic data, or CIFAR-10 with --data-dir)")
 TRAINING = {"batch_size": 64, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "warmup_epochs": 1}
 PRESETS = {
     "full": {"depths": (20, 56), "widths": (8, 16, 32), "epochs": 12, "image_size": 8, "train_samples": 2000,
@@ -148,7 +150,8 @@ def _plot(folder, runs, final, depths, cifar, num_classes, epochs, n_seeds, lang
     """The figure, in `language` -> its path."""
     text = TEXT[language]
     path = os.path.join(folder, figure_file("degradation.png", language))
-    title = text["title"].format(shallow=depths[0], deep=depths[1], seeds=n_seeds,
+    seed_count = text["seed_count_one"] if n_seeds == 1 else text["seed_count"].format(seeds=n_seeds)
+    title = text["title"].format(shallow=depths[0], deep=depths[1], seed_count=seed_count,
                                  data=text["cifar"] if cifar else text["synthetic"])
     with figure(path, 1, 3, figsize=(22, 7.5), gridspec_kw={"width_ratios": [1, 1, 0.8]},
                 language=language) as (fig, axes):
@@ -164,12 +167,13 @@ def _plot(folder, runs, final, depths, cifar, num_classes, epochs, n_seeds, lang
                         continue
                     x, mean, low, high = curve
                     ax.plot(x, mean, color=color, linestyle=style, linewidth=width, label=name.format(model=label))
-                    ax.fill_between(x, low, high, color=color, alpha=0.18, linewidth=0)
+                    if n_seeds > 1:  # a band is the range over the seeds: none with one seed
+                        ax.fill_between(x, low, high, color=color, alpha=0.18, linewidth=0)
             ax.axhline(100 * (1 - 1 / num_classes), color="gray", linestyle=":", linewidth=1.5,
                        label=text["chance"])
             ax.set(xlabel=text["epoch"], ylabel=text["error"], ylim=(0, 100),
                    title=(text["plain_title"] if not residual else text["residual_title"])
-                   + text["seeds_title"].format(seeds=n_seeds))
+                   + (text["seeds_title_one"] if n_seeds == 1 else text["seeds_title"].format(seeds=n_seeds)))
             ax.xaxis.get_major_locator().set_params(integer=True)
             ax.legend(loc="best")
 
@@ -190,10 +194,97 @@ def _plot(folder, runs, final, depths, cifar, num_classes, epochs, n_seeds, lang
                 ax.annotate(f"{label}\n{np.mean(values):.1f}%", (index + offset, max(values)),
                             xytext=(0, 9), textcoords="offset points", ha="center", fontsize=13)
         ax.set_xticks(range(len(depths)), [text["layers"].format(depth=depth) for depth in depths])
-        ax.set(ylabel=text["final"], ylim=(0, 100), title=text["final_title"].format(seeds=n_seeds))
+        ax.set(ylabel=text["final"], ylim=(0, 100), title=text["final_title_one"] if n_seeds == 1
+               else text["final_title"].format(seeds=n_seeds))
         ax.legend(loc="upper left")
         fig.suptitle(title)
     return path
+
+
+# A difference in training error smaller than this (in percentage points, on average over the seeds) is not called
+# a difference: a point is what a single mislabelled batch can move on 2000 images in the last epoch.
+MARGIN_POINTS = 1.0
+
+
+def _per_seed(first, second, key):
+    """The paired per-seed values (in percent) of two nets that both finished: (first's, second's)."""
+    pairs = [(a, b) for a, b in zip(first[f"{key}_per_seed"], second[f"{key}_per_seed"], strict=True)
+             if a is not None and b is not None]
+    return [100 * a for a, _ in pairs], [100 * b for _, b in pairs]
+
+
+def _range_text(entry, key):
+    return f"{100 * entry[key]:5.1f}% [{100 * entry[f'{key}_min']:.1f}-{100 * entry[f'{key}_max']:.1f}]"
+
+
+def findings(numbers):
+    """The conclusions of a degradation run, from its numbers (DemoResult.numbers) -> [Finding].
+
+    Every comparison goes through compare_over_seeds: a difference over several seeds is claimed only when the
+    seeds' ranges separate it, one seed is a single run.
+    """
+    chosen, final, seeds = numbers["settings"], numbers["final"], numbers["seeds"]
+    shallow, deep = numbers["depths"]
+    ps, pd, rs, rd = (model_label(depth, residual) for residual in (False, True) for depth in (shallow, deep))
+    setup = {"train_images": numbers["train_images"], "widths": "/".join(map(str, chosen["widths"])),
+             "epochs": chosen["epochs"], "batch": chosen["batch_size"], "lr": chosen["lr"],
+             "warmup": chosen["warmup_epochs"], "seeds": ", ".join(map(str, seeds))}
+    found = [measured("degradation.setup_cifar", **setup) if numbers["cifar"] else
+             measured("degradation.setup_synthetic", difficulty=chosen["difficulty"], size=chosen["image_size"],
+                      **setup),
+             measured("degradation.table_header", count=len(seeds))]
+    for label in (ps, pd, rs, rd):
+        entry = final[label]
+        diverged = sum(value is None for value in entry["train_error_per_seed"])
+        if entry["train_error"] is None or entry["test_error"] is None:
+            found.append(measured("degradation.row_diverged", model=label))
+        else:
+            found.append(measured("degradation.row_some_diverged" if diverged else "degradation.row", model=label,
+                                  train=_range_text(entry, "train_error"), test=_range_text(entry, "test_error"),
+                                  diverged=diverged))
+    found.append(measured("degradation.rule"))
+
+    def pair(key, first, second, low_is_second, margin, criterion):
+        """A finding comparing nets first and second over the seeds (None if one of them always diverged)."""
+        a, b = _per_seed(final[first], final[second], "train_error")
+        if not a:
+            return measured(f"{key}_diverged", first=first, second=second)
+        test_a, test_b = _per_seed(final[first], final[second], "test_error")
+        low, high = (b, a) if low_is_second else (a, b)
+        verdict = compare_over_seeds(low, high, margin)
+        differences = [y - x for x, y in zip(a, b, strict=True)]  # second minus first, per seed
+        return Finding(key, verdict, {
+            "first": first, "second": second, "mean": float(np.mean(differences)),
+            "size": abs(float(np.mean(differences))), "per_seed": points(differences),
+            "test": float(np.mean([y - x for x, y in zip(test_a, test_b, strict=True)])) if test_a else float("nan")},
+            criterion)
+
+    found.append(pair("degradation.plain_degrades", ps, pd, False, MARGIN_POINTS,
+                      f"{pd}'s final training error above {ps}'s in every seed (ranges over the seeds do not "
+                      f"overlap) and by more than {MARGIN_POINTS:g} point on average"))
+    found.append(pair("degradation.resnet_deeper_better", rs, rd, True, 0.0,
+                      f"{rd}'s final training error below {rs}'s in every seed (ranges over the seeds do not "
+                      "overlap)"))
+    a, b = _per_seed(final[rs], final[rd], "train_error")
+    if a:
+        mean = float(np.mean(b) - np.mean(a))
+        if len(a) == 1:
+            verdict = "single_run" if mean <= MARGIN_POINTS else "not_shown"
+        else:  # not worse in every seed, and not worse on average by more than the margin
+            verdict = threshold(mean <= MARGIN_POINTS and compare_over_seeds(a, b, 0.0) != "shown")
+        found.append(Finding("degradation.resnet_as_well", verdict, {"first": rs, "second": rd, "mean": mean,
+                                                                      "margin": MARGIN_POINTS},
+                             f"{rd}'s final training error at most {MARGIN_POINTS:g} point above {rs}'s on average "
+                             "and not above it in every seed"))
+    b_test, a_test = _per_seed(final[rd], final[rs], "test_error")
+    if a_test:
+        found.append(Finding("degradation.resnet_test", compare_over_seeds(b_test, a_test, 0.0), {
+            "first": rs, "second": rd, "mean": float(np.mean(b_test) - np.mean(a_test))},
+            f"{rd}'s final test error below {rs}'s in every seed (ranges over the seeds do not overlap)"))
+    found.append(pair("degradation.shortcuts_at_depth", pd, rd, True, 0.0,
+                      f"{rd}'s final training error below {pd}'s in every seed (ranges over the seeds do not "
+                      "overlap)"))
+    return found
 
 
 def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, depths=None, widths=None,
@@ -230,16 +321,14 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
     folder = output_dir(NAME, out_dir)
     labels = [model_label(depth, residual) for residual in (False, True) for depth in depths]
     runs = {label: [] for label in labels}
-    rows, descriptions, num_classes = [], None, 10
+    rows, num_classes, n_train = [], 10, 0
     for current in seed_list:
         config = base_config(chosen, current, data_dir)
         dataset = build_dataset(config)
-        num_classes = dataset.num_classes
-        if descriptions is None:
-            descriptions = {language: describe(language, chosen, len(dataset.y_train), data_dir is not None)
-                            for language in LANGUAGES}
-            if verbose:
-                print(f"Training {descriptions['en']}, seeds {', '.join(map(str, seed_list))}", flush=True)
+        num_classes, n_train = dataset.num_classes, len(dataset.y_train)
+        if verbose and current == seed_list[0]:
+            print(f"Training {describe(chosen, n_train, data_dir is not None)}, seeds "
+                  f"{', '.join(map(str, seed_list))}", flush=True)
         for residual in (False, True):
             for depth in depths:
                 label = model_label(depth, residual)
@@ -271,9 +360,10 @@ def degradation(quick=False, out_dir=None, seed=0, data_dir=None, verbose=True, 
         "comparisons": comparisons,
         "curves": {label: [run["history"] for run in runs[label]] for label in labels},
         "diverged": {label: [run["diverged"] for run in runs[label]] for label in labels},
+        "train_images": int(n_train), "cifar": data_dir is not None,
     }
-    readings = {language: READINGS[language](final, comparisons, depths, labels, descriptions[language], seed_list)
-                for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

@@ -1,42 +1,38 @@
 """The words of demo `degradation` (resnet_np/demos/degradation.py): its figure's TEXT, the description of the
-training and the readings.
-
-English (the original text, unchanged) and Korean; the numbers come from the demo, the words from here.
+training for the progress line and the TEMPLATES of its findings (resnet_np/demos/render.py), per language.
 """
 
 TEXT = {  # the figure's words, per language
     "en": {
-        "title": "Plain vs residual nets of depth {shallow} and {deep}, identical settings, {seeds} seeds ({data})",
+        "title": "Plain vs residual nets of depth {shallow} and {deep}, identical settings, {seed_count} ({data})",
+        "seed_count_one": "1 seed", "seed_count": "{seeds} seeds",
         "cifar": "CIFAR-10 subset", "synthetic": "synthetic task",
         "training": "{model} training error", "test": "{model} test error", "chance": "chance level (guessing)",
         "epoch": "epoch", "error": "error (%)",
         "plain_title": "plain nets (no shortcuts)", "residual_title": "ResNets (shortcuts)",
-        "seeds_title": ": mean of {seeds} seeds, band = range",
+        "seeds_title": ": mean of {seeds} seeds, band = range", "seeds_title_one": ": one seed",
         "plain": "plain", "resnet": "ResNet", "one_seed": "one seed", "layers": "{depth} layers",
         "final": "final training error (%)", "final_title": "final training error (bar: mean of {seeds} seeds)",
+        "final_title_one": "final training error (one seed)",
     },
     "ko": {
-        "title": "깊이 {shallow}·{deep}의 플레인 신경망과 잔차 신경망: 같은 설정, 시드 {seeds}개 ({data})",
+        "title": "깊이 {shallow}·{deep}의 플레인 신경망과 잔차 신경망: 같은 설정, {seed_count} ({data})",
+        "seed_count_one": "시드 1개", "seed_count": "시드 {seeds}개",
         "cifar": "CIFAR-10의 일부", "synthetic": "합성 과제",
         "training": "{model} 훈련 오차", "test": "{model} 테스트 오차", "chance": "무작위로 찍는 수준",
         "epoch": "에포크", "error": "오차 (%)",
         "plain_title": "플레인 신경망 (지름길 없음)", "residual_title": "ResNet (지름길 있음)",
-        "seeds_title": ": 시드 {seeds}개 평균, 띠 = 범위",
+        "seeds_title": ": 시드 {seeds}개 평균, 띠 = 범위", "seeds_title_one": ": 시드 1개",
         "plain": "플레인", "resnet": "ResNet", "one_seed": "시드 하나", "layers": "{depth}층",
         "final": "최종 훈련 오차 (%)", "final_title": "최종 훈련 오차 (막대: 시드 {seeds}개 평균)",
+        "final_title_one": "최종 훈련 오차 (시드 1개)",
     },
 }
 
 
-def describe(language, chosen, n_train, cifar):
-    """The training the reading describes (data, widths, schedule), in `language`."""
+def describe(chosen, n_train, cifar):
+    """The training, in words, for the demo's progress line (the reading says it with its own templates)."""
     widths = "/".join(map(str, chosen["widths"]))
-    if language == "ko":
-        source = (f"CIFAR-10(훈련 이미지 {n_train}장)" if cifar else
-                  f"합성 과제(난이도 {chosen['difficulty']}, {chosen['image_size']}x{chosen['image_size']} 훈련 "
-                  f"이미지 {n_train}장)")
-        return (f"{source}, 폭 {widths}, {chosen['epochs']}에포크, 배치 {chosen['batch_size']}, 학습률 "
-                f"{chosen['lr']:g}(워밍업 {chosen['warmup_epochs']}에포크, 코사인 스케줄)")
     source = (f"CIFAR-10 ({n_train} training images)" if cifar else
               f"the synthetic task (difficulty {chosen['difficulty']}, {n_train} training "
               f"images of {chosen['image_size']}x{chosen['image_size']})")
@@ -45,141 +41,184 @@ def describe(language, chosen, n_train, cifar):
             f"{chosen['warmup_epochs']} warm-up epoch(s) and a cosine schedule")
 
 
-def _range(entry, key, diverged="  (diverged)   "):
-    if entry[key] is None:
-        return diverged
-    return (f"{100 * entry[key]:5.1f}% [{100 * entry[f'{key}_min']:.1f}-{100 * entry[f'{key}_max']:.1f}]")
-
-
-def _points(values):
-    return ", ".join(f"{value:+.1f}" for value in values)
-
-
-def _reading(final, comparisons, depths, labels, description, seeds):
-    shallow, deep = depths
-    ps, pd, rs, rd = labels
-    lines = [f"Training {description}, seeds {', '.join(map(str, seeds))}.",
-             f"Final errors, mean over {len(seeds)} seeds [lowest-highest] (train = running error of the last "
-             "epoch):"]
-    for label in labels:
-        entry = final[label]
-        diverged = sum(value is None for value in entry["train_error_per_seed"])
-        lines.append(f"  {label:<9} train {_range(entry, 'train_error')}   test {_range(entry, 'test_error')}"
-                     + (f"   ({diverged} run(s) DIVERGED, left out)" if diverged else ""))
-    lines.append("A difference counts only when the ranges over the seeds do not overlap.")
-
-    plain = comparisons["plain"]
-    if plain["train"] is None:
-        lines.append("The plain nets diverged, so the plain comparison is not meaningful at these settings.")
-    elif plain["train_order"] == "above" and plain["train"] > 1.0:
-        lines.append(f"DEGRADATION SHOWED in every seed: {pd} ended with a training error {plain['train']:.1f} "
-                     f"points HIGHER than {ps} on average (per seed {_points(plain['train_per_seed'])}; test "
-                     f"{plain['test']:+.1f}). More layers made the plain net worse on its own training data - not "
-                     "overfitting, an optimisation difficulty (paper, section 4.1).")
-    else:
-        lines.append(f"Degradation did NOT show clearly at this size: {pd}'s final training error is "
-                     f"{plain['train']:+.1f} points from {ps}'s on average (per seed "
-                     f"{_points(plain['train_per_seed'])}), within the spread over seeds or below. The paper's effect "
-                     "needs the deeper plain net to be limited by optimisation; with more epochs or a harder task it "
-                     "usually appears.")
-
-    residual = comparisons["resnet"]
-    if residual["train"] is None:
-        lines.append("The residual nets diverged, so the residual comparison is not meaningful at these settings.")
-    elif residual["train_order"] == "below":
-        lines.append(f"The deeper ResNet trained BETTER in every seed: {rd} {residual['train']:+.1f} points of "
-                     f"training error against {rs} (per seed {_points(residual['train_per_seed'])}), as in the "
-                     "paper's Figure 6.")
-    elif residual["train_order"] == "overlap" and residual["train"] <= 1.0:
-        lines.append(f"The deeper ResNet trained as well as the shallower one: {rd} {residual['train']:+.1f} "
-                     f"points of training error against {rs} on average (per seed "
-                     f"{_points(residual['train_per_seed'])}), within the spread over seeds, so neither wins. "
-                     "The shortcuts removed the degradation; that the extra depth also lowers the error, as in the "
-                     "paper, needs a task the shallow net cannot fit and a longer schedule.")
-    elif residual["train_order"] == "above":
-        lines.append(f"The deeper ResNet trained WORSE in every seed here ({residual['train']:+.1f} points of "
-                     f"training error, per seed {_points(residual['train_per_seed'])}): at this budget the right "
-                     "half of the paper's Figure 6 did not show.")
-    else:
-        lines.append(f"The deeper ResNet was neither clearly better nor clearly worse ({residual['train']:+.1f} "
-                     f"points of training error on average, per seed {_points(residual['train_per_seed'])}).")
-    if residual["test"] is not None:
-        verdict = {"below": "lower in every seed", "above": "higher in every seed",
-                   "overlap": "within the spread over seeds: no winner"}[residual["test_order"]]
-        lines.append(f"On the test set {rd} is {residual['test']:+.1f} points from {rs} ({verdict}).")
-
-    deep_pair = comparisons["deep"]
-    if deep_pair["train"] is not None:
-        if deep_pair["train_order"] == "below":
-            lines.append(f"At the same depth the shortcuts make the difference: {rd}'s training error is "
-                         f"{-deep_pair['train']:.1f} points below {pd}'s on average (every seed: "
-                         f"{_points(deep_pair['train_per_seed'])}), test {deep_pair['test']:+.1f} points.")
-        else:
-            lines.append(f"{rd} against {pd}: {deep_pair['train']:+.1f} points of training error on average "
-                         f"(per seed {_points(deep_pair['train_per_seed'])}): not below it in every seed.")
-    return "\n".join(lines)
-
-
-def _reading_ko(final, comparisons, depths, labels, description, seeds):
-    ps, pd, rs, rd = labels
-    lines = [f"신경망 4개를 같은 설정으로 훈련했습니다({description}, 시드 {', '.join(map(str, seeds))}).",
-             f"최종 오차, 시드 {len(seeds)}개의 평균 [최저-최고] (훈련 오차 = 마지막 에포크 동안 누적한 오차):"]
-    for label in labels:
-        entry = final[label]
-        diverged = sum(value is None for value in entry["train_error_per_seed"])
-        lines.append(f"  {label:<9} 훈련 {_range(entry, 'train_error', '  (발산)       ')}   "
-                     f"테스트 {_range(entry, 'test_error', '  (발산)       ')}"
-                     + (f"   (발산한 실행 {diverged}개는 뺌)" if diverged else ""))
-    lines.append("시드에 걸친 범위가 서로 겹치지 않을 때만 차이로 봅니다.")
-
-    plain = comparisons["plain"]
-    if plain["train"] is None:
-        lines.append("플레인 신경망이 발산했으므로 이 설정에서는 플레인 신경망끼리의 비교가 의미가 없습니다.")
-    elif plain["train_order"] == "above" and plain["train"] > 1.0:
-        lines.append(f"모든 시드에서 퇴화 문제가 분명히 나타났습니다. {pd}의 훈련 오차가 {ps}보다 평균 "
-                     f"{plain['train']:.1f}%p나 높게 끝났습니다(시드별 {_points(plain['train_per_seed'])}; 테스트 "
-                     f"{plain['test']:+.1f}%p). 층을 늘렸더니 플레인 신경망이 자기 훈련 데이터에서조차 나빠졌습니다. "
-                     "과적합이 아니라 최적화의 어려움입니다(논문 4.1절).")
-    else:
-        lines.append(f"이 크기에서는 퇴화 문제가 뚜렷하게 나타나지 않았습니다. {pd}의 최종 훈련 오차는 {ps}에 비해 "
-                     f"평균 {plain['train']:+.1f}%p(시드별 {_points(plain['train_per_seed'])})로, 시드에 따른 편차 "
-                     "안에 있거나 더 낮습니다. 논문의 효과가 나타나려면 깊은 플레인 신경망이 최적화에 발목을 잡혀야 "
-                     "하며, 에포크를 늘리거나 더 어려운 과제를 쓰면 대개 나타납니다.")
-
-    residual = comparisons["resnet"]
-    if residual["train"] is None:
-        lines.append("잔차 신경망이 발산했으므로 이 설정에서는 잔차 신경망끼리의 비교가 의미가 없습니다.")
-    elif residual["train_order"] == "below":
-        lines.append(f"모든 시드에서 더 깊은 ResNet이 더 잘 훈련되었습니다. {rd}의 훈련 오차는 {rs}에 비해 "
-                     f"{residual['train']:+.1f}%p입니다(시드별 {_points(residual['train_per_seed'])}). 논문의 "
-                     "Figure 6과 같습니다.")
-    elif residual["train_order"] == "overlap" and residual["train"] <= 1.0:
-        lines.append(f"더 깊은 ResNet도 얕은 ResNet만큼 잘 훈련되었습니다. {rd}의 훈련 오차는 {rs}에 비해 평균 "
-                     f"{residual['train']:+.1f}%p(시드별 {_points(residual['train_per_seed'])})로 시드에 따른 "
-                     "편차 안에 있으므로, 어느 쪽도 낫다고 할 수 없습니다. 지름길이 퇴화 문제를 없앴습니다. 논문처럼 "
-                     "깊이를 더해 오차까지 낮추려면 얕은 신경망이 다 맞추지 못하는 과제와 더 긴 훈련이 필요합니다.")
-    elif residual["train_order"] == "above":
-        lines.append(f"여기서는 모든 시드에서 더 깊은 ResNet이 오히려 더 나쁘게 훈련되었습니다(훈련 오차 "
-                     f"{residual['train']:+.1f}%p, 시드별 {_points(residual['train_per_seed'])}). 이 훈련 예산에서는 "
-                     "논문 Figure 6의 오른쪽 절반이 나타나지 않았습니다.")
-    else:
-        lines.append(f"더 깊은 ResNet은 분명히 낫지도, 분명히 나쁘지도 않았습니다(훈련 오차 평균 "
-                     f"{residual['train']:+.1f}%p, 시드별 {_points(residual['train_per_seed'])}).")
-    if residual["test"] is not None:
-        verdict = {"below": "모든 시드에서 더 낮음", "above": "모든 시드에서 더 높음",
-                   "overlap": "시드에 따른 편차 안: 어느 쪽도 낫지 않음"}[residual["test_order"]]
-        lines.append(f"테스트 세트에서 {rd}의 오차는 {rs}에 비해 {residual['test']:+.1f}%p입니다({verdict}).")
-
-    deep_pair = comparisons["deep"]
-    if deep_pair["train"] is not None:
-        if deep_pair["train_order"] == "below":
-            lines.append(f"같은 깊이에서는 지름길이 차이를 만듭니다. {rd}의 훈련 오차는 {pd}보다 평균 "
-                         f"{-deep_pair['train']:.1f}%p 낮습니다(모든 시드: {_points(deep_pair['train_per_seed'])}). "
-                         f"테스트 오차의 차이는 {deep_pair['test']:+.1f}%p입니다.")
-        else:
-            lines.append(f"{rd} 대 {pd}: 훈련 오차 평균 {deep_pair['train']:+.1f}%p(시드별 "
-                         f"{_points(deep_pair['train_per_seed'])}). 모든 시드에서 낮지는 않았습니다.")
-    return "\n".join(lines)
-
-
-READINGS = {"en": _reading, "ko": _reading_ko}
+_SETUP = ("widths {widths}, {epochs} epochs, batch {batch}, lr {lr:g} with {warmup} warm-up epoch(s) and a cosine "
+          "schedule, seeds {seeds}.")
+_SETUP_KO = ("폭 {widths}, {epochs}에포크, 배치 {batch}, 학습률 {lr:g}(워밍업 {warmup}에포크, 코사인 스케줄), "
+             "시드 {seeds}).")
+TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are degradation.findings()
+    "en": {
+        ("degradation.setup_synthetic", "measured"):
+            "Training 4 nets on the synthetic task (difficulty {difficulty}, {train_images} training images of "
+            "{size}x{size}), " + _SETUP,
+        ("degradation.setup_cifar", "measured"): "Training 4 nets on CIFAR-10 ({train_images} training images), "
+                                                 + _SETUP,
+        ("degradation.table_header", "measured"):
+            "Final errors, mean over {count} seed(s) [lowest-highest] (train = running error of the last epoch):",
+        ("degradation.row", "measured"): "  {model:<9} train {train}   test {test}",
+        ("degradation.row_some_diverged", "measured"):
+            "  {model:<9} train {train}   test {test}   ({diverged} run(s) DIVERGED, left out)",
+        ("degradation.row_diverged", "measured"): "  {model:<9} DIVERGED in every seed",
+        ("degradation.rule", "measured"): "A difference counts only when the ranges over the seeds do not overlap.",
+        ("degradation.plain_degrades", "shown"):
+            "DEGRADATION SHOWED in every seed: {second} ended with a training error {mean:.1f} points HIGHER than "
+            "{first} on average (per seed {per_seed}; test {test:+.1f}). More layers made the plain net worse on "
+            "its own training data - not overfitting, an optimisation difficulty (paper, section 4.1).",
+        ("degradation.plain_degrades", "within_noise"):
+            "Degradation did NOT show clearly at this size: {second}'s final training error is {mean:+.1f} points "
+            "from {first}'s on average (per seed {per_seed}), not above it in every seed by more than a point. The "
+            "paper's effect needs the deeper plain net to be limited by optimisation.",
+        ("degradation.plain_degrades", "reversed"):
+            "No degradation at this size: {second} trained BETTER than {first} in every seed ({mean:+.1f} points "
+            "of training error on average, per seed {per_seed}).",
+        ("degradation.plain_degrades", "single_run"):
+            "In this single run {second} ended with a training error {mean:.1f} points higher than {first} (test "
+            "{test:+.1f}); one seed cannot tell degradation from luck.",
+        ("degradation.plain_degrades", "not_shown"):
+            "In this single run degradation did not show: {second}'s training error is {mean:+.1f} points from "
+            "{first}'s.",
+        ("degradation.plain_degrades_diverged", "measured"):
+            "{first} or {second} diverged in every seed, so the plain comparison is not meaningful at these "
+            "settings.",
+        ("degradation.resnet_deeper_better", "shown"):
+            "The deeper ResNet trained BETTER in every seed: {second} {mean:+.1f} points of training error against "
+            "{first} (per seed {per_seed}), the direction of the paper's Figure 6.",
+        ("degradation.resnet_deeper_better", "within_noise"):
+            "The deeper ResNet did not train better than the shallower one: {second} {mean:+.1f} points of "
+            "training error against {first} on average (per seed {per_seed}), within the spread over seeds, so "
+            "neither wins.",
+        ("degradation.resnet_deeper_better", "reversed"):
+            "The deeper ResNet trained WORSE in every seed here ({mean:+.1f} points of training error, per seed "
+            "{per_seed}): at this budget the right half of the paper's Figure 6 did not show.",
+        ("degradation.resnet_deeper_better", "single_run"):
+            "In this single run {second} trained better than {first} ({mean:+.1f} points of training error); one "
+            "seed cannot tell it from luck.",
+        ("degradation.resnet_deeper_better", "not_shown"):
+            "In this single run {second} did not train better than {first} ({mean:+.1f} points of training "
+            "error).",
+        ("degradation.resnet_deeper_better_diverged", "measured"):
+            "{first} or {second} diverged in every seed, so the residual comparison is not meaningful at these "
+            "settings.",
+        ("degradation.resnet_as_well", "shown"):
+            "The deeper ResNet trained as well as the shallower one: {second}'s training error is {mean:+.1f} points "
+            "from {first}'s on average, within {margin:g} point, and not above it in every seed.",
+        ("degradation.resnet_as_well", "not_shown"):
+            "The deeper ResNet did not train as well as the shallower one: {second}'s training error is {mean:+.1f} "
+            "points from {first}'s on average, more than {margin:g} point above it or above it in every seed.",
+        ("degradation.resnet_as_well", "single_run"):
+            "In this single run {second} trained as well as {first} ({mean:+.1f} points, within {margin:g} point).",
+        ("degradation.resnet_test", "shown"):
+            "On the test set {second} is {mean:+.1f} points from {first} (lower in every seed).",
+        ("degradation.resnet_test", "reversed"):
+            "On the test set {second} is {mean:+.1f} points from {first} (higher in every seed).",
+        ("degradation.resnet_test", "within_noise"):
+            "On the test set {second} is {mean:+.1f} points from {first} (within the spread over seeds: no "
+            "winner).",
+        ("degradation.resnet_test", "single_run"):
+            "On the test set {second} is {mean:+.1f} points from {first} (lower in this single run).",
+        ("degradation.resnet_test", "not_shown"):
+            "On the test set {second} is {mean:+.1f} points from {first} (not lower in this single run).",
+        ("degradation.shortcuts_at_depth", "shown"):
+            "At the same depth the shortcuts make the difference: {second}'s training error is {size:.1f} points "
+            "below {first}'s on average (every seed: {per_seed}), test {test:+.1f} points.",
+        ("degradation.shortcuts_at_depth", "within_noise"):
+            "{second} against {first}: {mean:+.1f} points of training error on average (per seed {per_seed}): "
+            "not below it in every seed.",
+        ("degradation.shortcuts_at_depth", "reversed"):
+            "{second} against {first}: {mean:+.1f} points of training error on average (per seed {per_seed}): "
+            "ABOVE it in every seed.",
+        ("degradation.shortcuts_at_depth", "single_run"):
+            "In this single run {second}'s training error is {size:.1f} points below {first}'s (test "
+            "{test:+.1f}).",
+        ("degradation.shortcuts_at_depth", "not_shown"):
+            "In this single run {second}'s training error is not below {first}'s ({mean:+.1f} points).",
+        ("degradation.shortcuts_at_depth_diverged", "measured"):
+            "{first} or {second} diverged in every seed, so the two cannot be compared at these settings.",
+    },
+    "ko": {
+        ("degradation.setup_synthetic", "measured"):
+            "신경망 4개를 같은 설정으로 훈련했습니다(합성 과제: 난이도 {difficulty}, {size}x{size} 훈련 이미지 "
+            "{train_images}장, " + _SETUP_KO,
+        ("degradation.setup_cifar", "measured"):
+            "신경망 4개를 같은 설정으로 훈련했습니다(CIFAR-10: 훈련 이미지 {train_images}장, " + _SETUP_KO,
+        ("degradation.table_header", "measured"):
+            "최종 오차, 시드 {count}개의 평균 [최저-최고] (훈련 오차 = 마지막 에포크 동안 누적한 오차):",
+        ("degradation.row", "measured"): "  {model:<9} 훈련 {train}   테스트 {test}",
+        ("degradation.row_some_diverged", "measured"):
+            "  {model:<9} 훈련 {train}   테스트 {test}   (발산한 실행 {diverged}개는 뺌)",
+        ("degradation.row_diverged", "measured"): "  {model:<9} 모든 시드에서 발산",
+        ("degradation.rule", "measured"): "시드에 걸친 범위가 서로 겹치지 않을 때만 차이로 봅니다.",
+        ("degradation.plain_degrades", "shown"):
+            "모든 시드에서 퇴화 문제가 나타났습니다. {second}의 훈련 오차가 {first}보다 평균 {mean:.1f}%p 높게 "
+            "끝났습니다(시드별 {per_seed}; 테스트 {test:+.1f}%p). 층을 늘렸더니 플레인 신경망이 자기 훈련 "
+            "데이터에서조차 나빠졌습니다. 과적합이 아니라 최적화의 어려움입니다(논문 4.1절).",
+        ("degradation.plain_degrades", "within_noise"):
+            "이 크기에서는 퇴화 문제가 뚜렷하게 나타나지 않았습니다. {second}의 최종 훈련 오차는 {first}에 비해 "
+            "평균 {mean:+.1f}%p(시드별 {per_seed})로, 모든 시드에서 1%p 넘게 높지는 않았습니다. 논문의 효과가 "
+            "나타나려면 깊은 플레인 신경망이 최적화에 발목을 잡혀야 합니다.",
+        ("degradation.plain_degrades", "reversed"):
+            "이 크기에서는 퇴화 문제가 없었습니다. 모든 시드에서 {second}의 훈련 오차가 {first}보다 낮았습니다(평균 "
+            "{mean:+.1f}%p, 시드별 {per_seed}).",
+        ("degradation.plain_degrades", "single_run"):
+            "이번 한 번의 실행에서 {second}의 훈련 오차가 {first}보다 {mean:.1f}%p 높게 끝났습니다(테스트 "
+            "{test:+.1f}%p). 시드 하나로는 퇴화와 우연을 구별할 수 없습니다.",
+        ("degradation.plain_degrades", "not_shown"):
+            "이번 한 번의 실행에서는 퇴화 문제가 나타나지 않았습니다. {second}의 훈련 오차는 {first}에 비해 "
+            "{mean:+.1f}%p입니다.",
+        ("degradation.plain_degrades_diverged", "measured"):
+            "{first}, {second} 가운데 하나가 모든 시드에서 발산했으므로 이 설정에서는 플레인 신경망끼리의 "
+            "비교가 의미가 없습니다.",
+        ("degradation.resnet_deeper_better", "shown"):
+            "모든 시드에서 더 깊은 ResNet이 더 잘 훈련되었습니다. {second}의 훈련 오차는 {first}에 비해 "
+            "{mean:+.1f}%p입니다(시드별 {per_seed}). 논문 Figure 6과 같은 방향입니다.",
+        ("degradation.resnet_deeper_better", "within_noise"):
+            "더 깊은 ResNet이 얕은 ResNet보다 더 잘 훈련되지는 않았습니다. {second}의 훈련 오차는 {first}에 비해 "
+            "평균 {mean:+.1f}%p(시드별 {per_seed})로 시드에 따른 편차 안에 있으므로, 어느 쪽도 낫다고 할 수 "
+            "없습니다.",
+        ("degradation.resnet_deeper_better", "reversed"):
+            "여기서는 모든 시드에서 더 깊은 ResNet이 더 나쁘게 훈련되었습니다(훈련 오차 {mean:+.1f}%p, 시드별 "
+            "{per_seed}). 이 훈련 예산에서는 논문 Figure 6의 오른쪽 절반이 나타나지 않았습니다.",
+        ("degradation.resnet_deeper_better", "single_run"):
+            "이번 한 번의 실행에서 {second}의 훈련 오차가 {first}보다 낮았습니다({mean:+.1f}%p). 시드 하나로는 "
+            "우연과 구별할 수 없습니다.",
+        ("degradation.resnet_deeper_better", "not_shown"):
+            "이번 한 번의 실행에서 {second}의 훈련 오차는 {first}보다 낮지 않았습니다({mean:+.1f}%p).",
+        ("degradation.resnet_deeper_better_diverged", "measured"):
+            "{first}, {second} 가운데 하나가 모든 시드에서 발산했으므로 이 설정에서는 잔차 신경망끼리의 비교가 의미가 "
+            "없습니다.",
+        ("degradation.resnet_as_well", "shown"):
+            "더 깊은 ResNet도 얕은 ResNet만큼 잘 훈련되었습니다. {second}의 훈련 오차는 {first}에 비해 평균 "
+            "{mean:+.1f}%p로 {margin:g}%p 안에 있고, 모든 시드에서 더 높지는 않습니다.",
+        ("degradation.resnet_as_well", "not_shown"):
+            "더 깊은 ResNet은 얕은 ResNet만큼 잘 훈련되지 못했습니다. {second}의 훈련 오차는 {first}에 비해 평균 "
+            "{mean:+.1f}%p로, {margin:g}%p보다 높거나 모든 시드에서 더 높습니다.",
+        ("degradation.resnet_as_well", "single_run"):
+            "이번 한 번의 실행에서 {second}도 {first}만큼 잘 훈련되었습니다({mean:+.1f}%p, {margin:g}%p 안).",
+        ("degradation.resnet_test", "shown"):
+            "테스트 세트에서 {second}의 오차는 {first}에 비해 {mean:+.1f}%p입니다(모든 시드에서 더 낮음).",
+        ("degradation.resnet_test", "reversed"):
+            "테스트 세트에서 {second}의 오차는 {first}에 비해 {mean:+.1f}%p입니다(모든 시드에서 더 높음).",
+        ("degradation.resnet_test", "within_noise"):
+            "테스트 세트에서 {second}의 오차는 {first}에 비해 {mean:+.1f}%p입니다(시드에 따른 편차 안: 어느 쪽도 "
+            "낫지 않음).",
+        ("degradation.resnet_test", "single_run"):
+            "테스트 세트에서 {second}의 오차는 {first}에 비해 {mean:+.1f}%p입니다(이번 한 번의 실행에서 더 낮음).",
+        ("degradation.resnet_test", "not_shown"):
+            "테스트 세트에서 {second}의 오차는 {first}에 비해 {mean:+.1f}%p입니다(이번 한 번의 실행에서 더 낮지 "
+            "않음).",
+        ("degradation.shortcuts_at_depth", "shown"):
+            "같은 깊이에서는 지름길이 차이를 만듭니다. {second}의 훈련 오차는 {first}보다 평균 {size:.1f}%p "
+            "낮습니다(모든 시드: {per_seed}). 테스트 오차의 차이는 {test:+.1f}%p입니다.",
+        ("degradation.shortcuts_at_depth", "within_noise"):
+            "{second} 대 {first}: 훈련 오차 평균 {mean:+.1f}%p(시드별 {per_seed}). 모든 시드에서 낮지는 "
+            "않았습니다.",
+        ("degradation.shortcuts_at_depth", "reversed"):
+            "{second} 대 {first}: 훈련 오차 평균 {mean:+.1f}%p(시드별 {per_seed}). 모든 시드에서 더 높았습니다.",
+        ("degradation.shortcuts_at_depth", "single_run"):
+            "이번 한 번의 실행에서 {second}의 훈련 오차는 {first}보다 {size:.1f}%p 낮습니다(테스트 "
+            "{test:+.1f}%p).",
+        ("degradation.shortcuts_at_depth", "not_shown"):
+            "이번 한 번의 실행에서 {second}의 훈련 오차는 {first}보다 낮지 않습니다({mean:+.1f}%p).",
+        ("degradation.shortcuts_at_depth_diverged", "measured"):
+            "{first}, {second} 가운데 하나가 모든 시드에서 발산했으므로 이 설정에서는 둘을 비교할 수 없습니다.",
+    },
+}

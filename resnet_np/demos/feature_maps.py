@@ -22,7 +22,9 @@ from ..nn import Conv2d
 from ..summary import summary
 from .common import DemoResult, figure, output_dir, settings, write_csv
 from .degradation import train_one
-from .feature_maps_text import READINGS, TEXT
+from .feature_maps_text import TEXT
+from .findings import Finding, measured, threshold
+from .render import render
 
 NAME = "feature-maps"
 DESCRIPTION = ("the first conv's filters and every stage's feature maps for one image, from a trained model "
@@ -222,6 +224,48 @@ def _conv_cost_per_stage(model, input_shape):
     return costs
 
 
+# The first conv's filters "stay close to their random start" above this correlation with it, and are "reshaped well
+# beyond it" below REGROWN; in between, "partly reshaped". (0.7: half of the variance, r^2 ~ 0.5, still shared.)
+KEPT, REGROWN = 0.7, 0.4
+# "About the same cost at every stage": the largest within 1.3x of the smallest (1.3: the rounding of odd map sizes
+# at stride 2, e.g. 7 -> 4, changes a stage's cost by up to ~30%).
+SAME_COST = 1.3
+
+
+def findings(numbers):
+    """The conclusions of a feature-maps run, from its numbers (DemoResult.numbers) -> [Finding]."""
+    found = [measured(f"feature_maps.{numbers['source_kind']}", **numbers["source_options"])]
+    found.append(Finding(f"feature_maps.image_{numbers['picked']}",
+                         threshold(numbers["predicted"] == numbers["label"]),
+                         {"index": numbers["image_index"], "label": numbers["label_name"],
+                          "predicted": numbers["predicted_name"], "probability": numbers["probability"]},
+                         "the model's most probable class is the image's label"))
+    out_channels, in_channels, kh, kw = numbers["first_conv_shape"]
+    shape = {"count": out_channels, "in_channels": in_channels, "kh": kh, "kw": kw}
+    change = numbers["first_conv_change"]
+    if change is None:
+        found.append(measured("feature_maps.first_conv_unknown_start", **shape))
+    else:
+        correlation = change["correlation"]
+        found.append(Finding("feature_maps.filters_kept_start",
+                             "shown" if correlation > KEPT else "reversed" if correlation < REGROWN else "not_shown",
+                             {**shape, "norm_ratio": change["norm_ratio"], "correlation": correlation,
+                              "relative_change": change["relative_change"]},
+                             f"correlation of the trained first-conv weights with their initial values above {KEPT:g} "
+                             f"(reversed: below {REGROWN:g})"))
+    found.append(measured("feature_maps.stages_header"))
+    for row in numbers["stages"]:
+        found.append(measured("feature_maps.stage_row", name=row["name"], channels=row["channels"],
+                              height=row["height"], width=row["width"], zeros=100 * row["fraction_zero"]))
+    costs = numbers["conv_multiply_adds_per_stage"]
+    if len(costs) > 1:
+        values = list(costs.values())
+        found.append(Finding("feature_maps.same_cost_per_stage", threshold(max(values) <= SAME_COST * min(values)),
+                             {"costs": ", ".join(f"{value:,}" for value in values), "stages": ", ".join(costs)},
+                             f"the largest per-stage cost of one 3x3 conv within {SAME_COST:g} x the smallest"))
+    return found
+
+
 def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=None, verbose=True, depth=None,
                  widths=None, epochs=None, image_size=None, train_samples=None, channels_shown=None,
                  image_index=None, lang=None):
@@ -283,15 +327,13 @@ def feature_maps(quick=False, out_dir=None, seed=0, checkpoint=None, data_dir=No
         _plot_maps(figures[-1], display, stages, shown, text["maps_suptitle"].format(
             index=index, label=class_name, predicted=predicted_name, probability=probabilities[predicted],
             shown=chosen["channels_shown"]), language)
-        readings[language] = READINGS[language]({
-            "source": text[source[0]].format(**source[1]), "index": index, "picked": text[picked],
-            "label": class_name, "predicted": predicted_name, "probability": probabilities[predicted],
-            "correct": predicted == label, "weights_shape": weights.shape, "change": change, "stages": stage_rows,
-            "costs": costs})
     numbers = {"source": TEXT["en"][source[0]].format(**source[1]), "image_index": index, "label": label,
                "predicted": predicted, "probability": float(probabilities[predicted]), "stages": stage_rows,
                "conv_multiply_adds_per_stage": costs, "first_conv_shape": list(weights.shape),
-               "first_conv_change": change}
+               "first_conv_change": change, "source_kind": source[0], "source_options": source[1],
+               "picked": picked, "label_name": class_name, "predicted_name": predicted_name}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

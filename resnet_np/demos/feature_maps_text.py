@@ -1,5 +1,5 @@
-"""The words of demo `feature-maps` (resnet_np/demos/feature_maps.py): its figures' TEXT and its READINGS, per
-language (resnet_np/language.py)."""
+"""The words of demo `feature-maps` (resnet_np/demos/feature_maps.py): its figures' TEXT and the TEMPLATES of its
+findings (resnet_np/demos/render.py), per language (resnet_np/language.py)."""
 
 TEXT = {
     "en": {
@@ -28,75 +28,66 @@ TEXT = {
         "before_after": ", 훈련 전과 후", "input_image": "입력 이미지", "channel": "채널 {index}",
         "maps_colorbar": "활성값 (맵마다 0 = 최솟값, 1 = 최댓값으로 맞춤)",
         "maps_suptitle": "테스트 이미지 {index}의 특징 맵 (정답 '{label}', 예측 '{predicted}', p = {probability:.2f}); "
-                         "단계마다 앞쪽 채널 {shown}개",
+                         "스테이지마다 앞쪽 채널 {shown}개",
     },
 }
 
 
-def _filter_change_en(change):
-    if change is None:
-        return " (Its initial weights are not known for this file, so only the trained filters are shown.)"
-    correlation = change["correlation"]
-    verdict = ("mostly the random start, rescaled and refined" if correlation > 0.7 else
-               "reshaped well beyond the random start" if correlation < 0.4 else "partly reshaped")
-    return (f" Compared with their random start (top rows of the figure): norm x{change['norm_ratio']:.2f}, "
-            f"correlation with the initial weights {correlation:.2f} ({verdict}); ||W - W0|| / ||W0|| = "
-            f"{change['relative_change']:.2f}.")
+_IMAGE = {"en": "Test image {index}{picked}: a '{label}', predicted '{predicted}' (probability {probability:.2f})",
+          "ko": "테스트 이미지 {index}{picked}: 정답 '{label}', 예측 '{predicted}' (확률 {probability:.2f})"}
+_ENDING = {"en": {"shown": ".", "not_shown": " - a MISTAKE."},
+           "ko": {"shown": ".", "not_shown": " - 예측이 틀렸습니다."}}
+_FIRST_CONV = {"en": "First conv: {count} filters of {kh}x{kw} on {in_channels} input channel(s).",
+               "ko": "첫 합성곱: 입력 채널 {in_channels}개에 걸친 {kh}x{kw} 필터 {count}개입니다."}
+_CHANGE = {"en": " Compared with their random start (top rows of the figure): norm x{norm_ratio:.2f}, correlation with "
+                 "the initial weights {correlation:.2f} ({verdict}); ||W - W0|| / ||W0|| = {relative_change:.2f}.",
+           "ko": " 무작위 시작값(그림의 위쪽 줄)과 비교하면 노름(norm)은 x{norm_ratio:.2f}, 초기 가중치와의 상관은 "
+                 "{correlation:.2f}({verdict})이고, ||W - W0|| / ||W0|| = {relative_change:.2f}입니다."}
+_VERDICT = {"en": {"shown": "mostly the random start, rescaled and refined", "reversed": "reshaped well beyond the "
+                   "random start", "not_shown": "partly reshaped"},
+            "ko": {"shown": "대체로 무작위 시작값의 크기를 바꾸고 다듬은 정도",
+                   "reversed": "무작위 시작값에서 크게 달라짐", "not_shown": "부분적으로 달라짐"}}
 
 
-def _filter_change_ko(change):
-    if change is None:
-        return " 이 파일로는 초기 가중치를 알 수 없어서 훈련된 필터만 보여 줍니다."
-    correlation = change["correlation"]
-    verdict = ("대체로 무작위 시작값의 크기를 바꾸고 다듬은 정도" if correlation > 0.7 else
-               "무작위 시작값에서 크게 달라짐" if correlation < 0.4 else "부분적으로 달라짐")
-    return (f" 무작위 시작값(그림의 위쪽 줄)과 비교하면 노름(norm)은 x{change['norm_ratio']:.2f}, 초기 가중치와의 "
-            f"상관은 {correlation:.2f}({verdict})이고, ||W - W0|| / ||W0|| = {change['relative_change']:.2f}입니다.")
+def _table(language):
+    """The templates of one language, built from the pieces above (each piece is fixed text: no branching)."""
+    text = TEXT[language]
+    table = {
+        ("feature_maps.source_trained", "measured"): {"en": "Model: ", "ko": "모델: "}[language]
+                                                     + text["source_trained"] + ".",
+        ("feature_maps.source_loaded", "measured"): {"en": "Model: ", "ko": "모델: "}[language]
+                                                    + text["source_loaded"] + ".",
+        ("feature_maps.first_conv_unknown_start", "measured"):
+            _FIRST_CONV[language] + {"en": " (Its initial weights are not known for this file, so only the "
+                                           "trained filters are shown.)",
+                                     "ko": " 이 파일로는 초기 가중치를 알 수 없어서 훈련된 필터만 "
+                                           "보여 줍니다."}[language],
+        ("feature_maps.stages_header", "measured"):
+            {"en": "Stage outputs for this image (channels x height x width, share of zeros after ReLU):",
+             "ko": "이 이미지에 대한 각 스테이지의 출력 (채널 x 높이 x 너비, ReLU 뒤 0인 값의 비율):"}[language],
+        ("feature_maps.stage_row", "measured"):
+            {"en": "  {name:<7} {channels:>4} x {height:>3} x {width:<3}  {zeros:5.1f}% zeros",
+             "ko": "  {name:<7} {channels:>4} x {height:>3} x {width:<3}  0인 값 {zeros:5.1f}%"}[language],
+        ("feature_maps.same_cost_per_stage", "shown"):
+            {"en": "One 3x3 conv costs {costs} multiply-adds in {stages}: about the same at every stage (within "
+                   "1.3x) - halving the map and doubling the filters keeps the cost per layer (paper, section 3.3).",
+             "ko": "3x3 합성곱 하나의 곱셈-덧셈은 {stages}에서 각각 {costs}번입니다. 모든 스테이지에서 거의 "
+                   "같습니다(1.3배 안). 맵을 절반으로 줄이고 필터를 두 배로 늘리면 층마다의 계산량이 유지됩니다"
+                   "(논문 3.3절)."}[language],
+        ("feature_maps.same_cost_per_stage", "not_shown"):
+            {"en": "One 3x3 conv costs {costs} multiply-adds in {stages}: NOT the same at every stage in this "
+                   "model (more than 1.3x apart).",
+             "ko": "3x3 합성곱 하나의 곱셈-덧셈은 {stages}에서 각각 {costs}번입니다. 이 모델에서는 스테이지마다 "
+                   "같지 않다는 점에 주의하십시오(1.3배 넘게 차이 남)."}[language],
+    }
+    for picked in ("picked_given", "picked_right", "picked_none"):  # how the demo chose the image
+        for verdict, ending in _ENDING[language].items():
+            table[(f"feature_maps.image_{picked}", verdict)] = (_IMAGE[language].replace("{picked}", text[picked])
+                                                               + ending)
+    for verdict, words in _VERDICT[language].items():
+        table[("feature_maps.filters_kept_start", verdict)] = (_FIRST_CONV[language]
+                                                               + _CHANGE[language].replace("{verdict}", words))
+    return table
 
 
-def _reading_en(facts):
-    shape = facts["weights_shape"]
-    lines = [f"Model: {facts['source']}.",
-             f"Test image {facts['index']}{facts['picked']}: a '{facts['label']}', predicted '{facts['predicted']}' "
-             f"(probability {facts['probability']:.2f})" + ("." if facts["correct"] else " - a MISTAKE."),
-             f"First conv: {shape[0]} filters of {shape[2]}x{shape[3]} on {shape[1]} input channel(s)."
-             + _filter_change_en(facts["change"]),
-             "Stage outputs for this image (channels x height x width, share of zeros after ReLU):"]
-    for row in facts["stages"]:
-        lines.append(f"  {row['name']:<7} {row['channels']:>4} x {row['height']:>3} x {row['width']:<3}  "
-                     f"{100 * row['fraction_zero']:5.1f}% zeros")
-    costs = facts["costs"]
-    if len(costs) > 1:
-        values = list(costs.values())
-        same = max(values) <= 1.3 * min(values)
-        lines.append("One 3x3 conv costs " + ", ".join(f"{value:,}" for value in values) + " multiply-adds in "
-                     + ", ".join(costs) + (": about the same at every stage - halving the map and doubling the "
-                                           "filters keeps the cost per layer (paper, section 3.3)." if same else
-                                           ": NOT the same at every stage in this model."))
-    return "\n".join(lines)
-
-
-def _reading_ko(facts):
-    shape = facts["weights_shape"]
-    lines = [f"모델: {facts['source']}.",
-             f"테스트 이미지 {facts['index']}{facts['picked']}: 정답 '{facts['label']}', 예측 '{facts['predicted']}' "
-             f"(확률 {facts['probability']:.2f})" + ("." if facts["correct"] else " - 예측이 틀렸습니다."),
-             f"첫 합성곱: 입력 채널 {shape[1]}개에 걸친 {shape[2]}x{shape[3]} 필터 {shape[0]}개입니다."
-             + _filter_change_ko(facts["change"]),
-             "이 이미지에 대한 각 단계의 출력 (채널 x 높이 x 너비, ReLU 뒤 0인 값의 비율):"]
-    for row in facts["stages"]:
-        lines.append(f"  {row['name']:<7} {row['channels']:>4} x {row['height']:>3} x {row['width']:<3}  "
-                     f"0인 값 {100 * row['fraction_zero']:5.1f}%")
-    costs = facts["costs"]
-    if len(costs) > 1:
-        values = list(costs.values())
-        same = max(values) <= 1.3 * min(values)
-        lines.append("3x3 합성곱 하나의 곱셈-덧셈은 " + ", ".join(costs) + "에서 각각 "
-                     + ", ".join(f"{value:,}" for value in values) + "번입니다. "
-                     + ("모든 단계에서 거의 같습니다. 맵을 절반으로 줄이고 필터를 두 배로 늘리면 층마다의 계산량이 "
-                        "유지됩니다(논문 3.3절)." if same else
-                        "이 모델에서는 단계마다 같지 않다는 점에 주의하십시오."))
-    return "\n".join(lines)
-
-
-READINGS = {"en": _reading_en, "ko": _reading_ko}
+TEMPLATES = {language: _table(language) for language in TEXT}  # the findings are feature_maps.findings()

@@ -31,12 +31,15 @@ from .common import (
     figure,
     kind_color,
     model_label,
+    orders_of_magnitude,
     output_dir,
     remove_batchnorm,
     settings,
     write_csv,
 )
-from .gradient_flow_text import READINGS, TEXT
+from .findings import EXPLODES_FACTOR, ORDER_OF_MAGNITUDE, Finding, measured, threshold
+from .gradient_flow_text import TEXT
+from .render import render
 
 NAME = "gradient-flow"
 DESCRIPTION = ("at initialisation, ||dL/d(activation)|| at every block relative to the last block, plain vs "
@@ -124,6 +127,80 @@ def _plot(folder, runs, depths, batchnorm, language):
     return paths
 
 
+def findings(numbers):
+    """The conclusions of a gradient-flow run, from its numbers (DemoResult.numbers) -> [Finding].
+
+    One network per depth and kind (one initialisation, one batch): comparisons between the nets are single runs.
+    """
+    batchnorm, depths, ratio, conv_ratio = numbers["batchnorm"], numbers["depths"], numbers["ratio"], \
+        numbers["conv_ratio"]
+    deepest = max(depths)
+    plain, residual = model_label(deepest, False), model_label(deepest, True)
+    found = [measured("gradient_flow.header_bn" if batchnorm else "gradient_flow.header_no_bn")]
+    for depth in depths:
+        for is_residual in (False, True):
+            label = model_label(depth, is_residual)
+            value = ratio[label]
+            evidence = {"model": label, "ratio": value, "orders": orders_of_magnitude(value)}
+            if value >= 1:
+                found.append(Finding("gradient_flow.explodes", threshold(value >= EXPLODES_FACTOR), evidence,
+                                     f"first/last block gradient ratio >= {EXPLODES_FACTOR:g}"))
+            else:
+                found.append(Finding("gradient_flow.vanishes", threshold(value <= 1 / EXPLODES_FACTOR), evidence,
+                                     f"first/last block gradient ratio <= 1/{EXPLODES_FACTOR:g}"))
+    gap = orders_of_magnitude(ratio[plain]) - orders_of_magnitude(ratio[residual])
+    verdict = "single_run" if gap >= 1 else "reversed" if gap <= -1 else "not_shown"
+    found.append(Finding("gradient_flow.plain_further_from_one", verdict,
+                         {"depth": deepest, "gap": abs(gap), "plain": ratio[plain], "residual": ratio[residual]},
+                         f"at depth {deepest}, the plain net's ratio at least one order of magnitude further from 1 "
+                         "than the residual net's (reversed: the residual net's, by one order)"))
+    if batchnorm:
+        steady = 1 / ORDER_OF_MAGNITUDE <= ratio[residual] <= ORDER_OF_MAGNITUDE
+        found.append(Finding("gradient_flow.residual_within_one_order", threshold(steady),
+                             {"model": residual, "ratio": ratio[residual]},
+                             f"{residual}'s first/last block gradient ratio between 1/{ORDER_OF_MAGNITUDE:g} and "
+                             f"{ORDER_OF_MAGNITUDE:g}"))
+        found.append(Finding("gradient_flow.bn_plain_grows", threshold(ratio[plain] > ORDER_OF_MAGNITUDE),
+                             {"model": plain, "ratio": ratio[plain]},
+                             f"with BatchNorm, {plain}'s first/last block gradient ratio > {ORDER_OF_MAGNITUDE:g}"))
+    else:
+        found.append(Finding("gradient_flow.no_bn_plain_vanishes",
+                             threshold(ratio[plain] <= 1 / EXPLODES_FACTOR), {"model": plain, "ratio": ratio[plain]},
+                             f"without BatchNorm, {plain}'s ratio <= 1/{EXPLODES_FACTOR:g}"))
+        found.append(Finding("gradient_flow.no_bn_residual_explodes",
+                             threshold(ratio[residual] >= EXPLODES_FACTOR),
+                             {"model": residual, "ratio": ratio[residual]},
+                             f"without BatchNorm, {residual}'s ratio >= {EXPLODES_FACTOR:g}"))
+    found.append(measured("gradient_flow.weight_header", depth=deepest, plain=conv_ratio[plain],
+                          residual=conv_ratio[residual]))
+    if batchnorm:
+        found.append(Finding("gradient_flow.bn_plain_weights_grow",
+                             threshold(conv_ratio[plain] > ORDER_OF_MAGNITUDE),
+                             {"model": plain, "ratio": conv_ratio[plain]},
+                             f"with BatchNorm, {plain}'s first/last conv weight-gradient ratio > "
+                             f"{ORDER_OF_MAGNITUDE:g}"))
+        steady = 1 / ORDER_OF_MAGNITUDE <= conv_ratio[residual] <= ORDER_OF_MAGNITUDE
+        found.append(Finding("gradient_flow.bn_residual_weights_within_one_order", threshold(steady),
+                             {"model": residual, "ratio": conv_ratio[residual]},
+                             f"with BatchNorm, {residual}'s first/last conv weight-gradient ratio between "
+                             f"1/{ORDER_OF_MAGNITUDE:g} and {ORDER_OF_MAGNITUDE:g}"))
+    else:
+        spread = max(orders_of_magnitude(conv_ratio[plain]), orders_of_magnitude(conv_ratio[residual]))
+        blocks = max(orders_of_magnitude(ratio[plain]), orders_of_magnitude(ratio[residual]))
+        found.append(Finding("gradient_flow.no_bn_weights_flatter", threshold(spread < blocks - 1),
+                             {"spread": spread, "blocks": blocks},
+                             "without BatchNorm, the weight gradients' first/last ratio at least one order of "
+                             "magnitude closer to 1 than the block gradients' (the larger of plain and residual)"))
+        level = {label: float(np.median(numbers["conv_grad_norms"][label])) for label in (plain, residual)}
+        found.append(Finding("gradient_flow.no_bn_update_levels",
+                             threshold(level[residual] >= EXPLODES_FACTOR * level[plain]),
+                             {"depth": deepest, "residual": level[residual], "plain": level[plain],
+                              "factor": level[residual] / level[plain] if level[plain] > 0 else float("inf")},
+                             f"without BatchNorm, {residual}'s median conv weight gradient >= {EXPLODES_FACTOR:g} "
+                             f"x {plain}'s"))
+    return found
+
+
 def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, depths=None, batch_size=None,
                   image_size=None, widths=None, dtype="float32", lang=None):
     """Run the demo; returns a DemoResult (numbers["ratio"]["plain110"] = first/last gradient-norm ratio, ...).
@@ -185,8 +262,11 @@ def gradient_flow(quick=False, out_dir=None, seed=0, no_bn=False, verbose=True, 
         "ratio": {model_label(d, r): runs[(d, r)]["ratio"] for d in depths for r in (False, True)},
         "conv_ratio": {model_label(d, r): runs[(d, r)]["conv_ratio"] for d in depths for r in (False, True)},
         "block_norms": {model_label(d, r): runs[(d, r)]["block_norms"] for d in depths for r in (False, True)},
+        "conv_grad_norms": {model_label(d, r): runs[(d, r)]["conv_grad_norms"] for d in depths
+                            for r in (False, True)},
     }
-    readings = {language: READINGS[language](runs, depths, not no_bn) for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

@@ -32,12 +32,14 @@ from .common import (
     write_csv,
 )
 from .degradation import train_one
+from .findings import Finding, measured, threshold
 from .lesion import PRESETS as LESION_PRESETS
-from .lesion import describe_run, digits_config
+from .lesion import digits_config
+from .render import render
 
 NAME = "layer-responses"
 DESCRIPTION = ("the paper's Figure 7: std of every block's residual F(x) (BN output before the addition) at "
-               "initialisation and after training, plain vs ResNet - smaller in ResNets, not zero")
+               "initialisation and after training, plain vs ResNet (the paper: smaller in ResNets, not zero)")
 PRESETS = LESION_PRESETS  # the same two nets as the lesion demo
 TEXT = {  # the figure's words, per language
     "en": {
@@ -49,7 +51,7 @@ TEXT = {  # the figure's words, per language
     },
     "ko": {
         "trained": "{model} 훈련 후", "init": "{model} 초기화 직후",
-        "order_xlabel": "블록 (단계.번호; 입력 쪽부터 출력 쪽으로)",
+        "order_xlabel": "블록 (스테이지.번호; 입력 쪽부터 출력 쪽으로)",
         "ylabel": "잔차 F(x)의 표준편차 (블록의 마지막 BN 출력)", "order_title": "(a) 신경망 안의 순서대로",
         "sorted_xlabel": "응답 크기순으로 정렬한 블록 (큰 것부터)", "sorted_title": "(b) 크기순으로 정렬",
         "suptitle": "훈련된 {depth}층 신경망의 층 응답 (논문의 Figure 7)",
@@ -90,83 +92,67 @@ def block_responses(model, x):
     return stds, inputs
 
 
-def _reading(runs, depth, names, settings_text):
-    lines = [f"Standard deviation of each block's residual F(x) (its last BatchNorm output, before the addition) "
-             f"on the test images, {depth}-layer nets ({settings_text}):"]
-    for residual in (False, True):
-        run = runs[residual]
-        lines.append(f"  {model_label(depth, residual):<9} at initialisation median {run['init_median']:.2f}; "
-                     f"after training median {run['median']:.2f}, range {run['min']:.2f} .. {run['max']:.2f} "
-                     f"(test error {100 * run['test_error']:.1f}%)")
-    plain, resnet = runs[False], runs[True]
-    lines.append(f"At initialisation every response has a std of about 1 in both nets ({plain['init_median']:.2f}, "
-                 f"{resnet['init_median']:.2f}): BatchNorm normalises and its scale gamma starts at 1.")
+# "About 1": a std within 20% of 1 (0.8 to 1.25, symmetric on a log scale). Batch statistics of 256 images set the
+# BatchNorm layers, so on the test images each std is 1 up to sampling noise of a few percent.
+ABOUT_ONE = (0.8, 1.25)
+# A difference in median response smaller than 10% is not called smaller: one run of training, and the median moves by
+# several percent with the seed (the lecture run: 1.02 vs 1.10 between two nets trained alike).
+SMALLER = 0.9
+# "Near zero": a tenth of the std at initialisation (1), one order of magnitude.
+NEAR_ZERO = 0.1
+
+
+def findings(numbers):
+    """The conclusions of a layer-responses run, from its numbers (DemoResult.numbers) -> [Finding].
+
+    One training run of each net: the comparisons are single runs.
+    """
+    depth, chosen, names = numbers["depth"], numbers["settings"], numbers["blocks"]
+    plain_label, resnet_label = model_label(depth, False), model_label(depth, True)
+    plain, resnet = numbers[plain_label], numbers[resnet_label]
+    found = [measured("layer_responses.setup", depth=depth, size=chosen["image_size"],
+                      images=numbers["train_images"], widths="/".join(map(str, chosen["widths"])),
+                      epochs=chosen["epochs"], seed=numbers["seed"])]
+    for label, run in ((plain_label, plain), (resnet_label, resnet)):
+        found.append(measured("layer_responses.row", model=label, init=run["init_median"], median=run["median"],
+                              low=run["min"], high=run["max"], error=100 * run["test_error"]))
+    initial = list(plain["init"].values()) + list(resnet["init"].values())
+    low, high = ABOUT_ONE
+    found.append(Finding("layer_responses.init_about_one", threshold(all(low <= value <= high for value in initial)),
+                         {"plain": plain["init_median"], "resnet": resnet["init_median"], "low": min(initial),
+                          "high": max(initial)},
+                         f"at initialisation every block's response std in both nets between {low:g} and {high:g}"))
     smaller = sum(resnet["trained"][name] < plain["trained"][name] for name in names)
-    if resnet["median"] < plain["median"]:
-        lines.append(f"After training the ResNet's responses are smaller than the plain net's, as in the paper's "
-                     f"Figure 7: median {resnet['median']:.2f} vs {plain['median']:.2f}, smaller in {smaller} of "
-                     f"{len(names)} blocks" + (" - but only slightly at this size." if resnet["median"] >
-                                               0.8 * plain["median"] else "."))
+    evidence = {"resnet": resnet["median"], "plain": plain["median"], "smaller": smaller, "blocks": len(names)}
+    if resnet["median"] < SMALLER * plain["median"] and 2 * smaller > len(names):
+        verdict = "single_run"
+    elif plain["median"] < SMALLER * resnet["median"] and 2 * smaller < len(names):
+        verdict = "reversed"
     else:
-        lines.append(f"Unlike the paper's Figure 7, the ResNet's responses were NOT smaller here (median "
-                     f"{resnet['median']:.2f} vs plain {plain['median']:.2f}; smaller in {smaller} of "
-                     f"{len(names)} blocks).")
+        verdict = "not_shown"
+    found.append(Finding("layer_responses.resnet_smaller", verdict, evidence,
+                         f"after training, the ResNet's median response below {SMALLER:g} x the plain net's and "
+                         "smaller in more than half of the blocks (reversed: the other way round)"))
     change = resnet["median"] / resnet["init_median"]
-    if change < 0.9:
-        lines.append(f"Training shrank the ResNet's residuals to {change:.0%} of their size at initialisation "
-                     f"(median), but none went to zero: the smallest is {resnet['min']:.2f}.")
-    else:
-        lines.append(f"Training did NOT shrink the ResNet's residuals: their median is {change:.0%} of the size at "
-                     f"initialisation, the smallest {resnet['min']:.2f}.")
-    lines.append(f"Relative to the signal the shortcut carries, the ResNet's residual is std(F(x)) / std(x) = "
-                 f"{resnet['relative_median']:.2f} (median over blocks; {resnet['relative_init_median']:.2f} at "
-                 "initialisation): a correction of the same order as x, not a vanishing one.")
-    lines.append("So 'F(x) -> 0 as training proceeds' overstates the paper: it reports that the residual functions' "
-                 "responses are generally SMALLER than a plain net's (and smaller in deeper ResNets), which "
-                 "supports the identity as a good reference (preconditioning) - not that they vanish. A block with "
-                 "F(x) = 0 would do nothing at all.")
-    return "\n".join(lines)
+    found.append(Finding("layer_responses.training_shrank", "single_run" if change < SMALLER else "not_shown",
+                         {"change": change, "init": resnet["init_median"], "median": resnet["median"]},
+                         f"the ResNet's median response after training below {SMALLER:g} x its median at "
+                         "initialisation"))
+    found.append(Finding("layer_responses.none_near_zero", threshold(resnet["min"] > NEAR_ZERO),
+                         {"smallest": resnet["min"], "near_zero": NEAR_ZERO},
+                         f"every ResNet block's response std after training above {NEAR_ZERO:g}"))
+    found.append(Finding("layer_responses.relative_same_order",
+                         threshold(resnet["relative_median"] >= NEAR_ZERO),
+                         {"relative": resnet["relative_median"], "relative_init": resnet["relative_init_median"]},
+                         f"median over the ResNet's blocks of std(F(x)) / std(x) at least {NEAR_ZERO:g}"))
+    found.append(Finding("layer_responses.not_vanishing",
+                         threshold(resnet["min"] > NEAR_ZERO and resnet["relative_median"] >= NEAR_ZERO),
+                         {"smallest": resnet["min"], "relative": resnet["relative_median"]},
+                         "both of the two findings above: no residual near zero, and of the same order as x"))
+    return found
 
 
-def _reading_ko(runs, depth, names, settings_text):
-    lines = [f"테스트 이미지에서 잰 블록별 잔차 F(x)(덧셈 직전, 블록의 마지막 BN 출력)의 표준편차, {depth}층 "
-             f"신경망({settings_text}):"]
-    for residual in (False, True):
-        run = runs[residual]
-        lines.append(f"  {model_label(depth, residual):<9} 초기화 직후 중앙값 {run['init_median']:.2f}; 훈련 후 "
-                     f"중앙값 {run['median']:.2f}, 범위 {run['min']:.2f} .. {run['max']:.2f} (테스트 오차 "
-                     f"{100 * run['test_error']:.1f}%)")
-    plain, resnet = runs[False], runs[True]
-    lines.append(f"초기화 직후에는 두 신경망 모두 응답의 표준편차가 약 1입니다({plain['init_median']:.2f}, "
-                 f"{resnet['init_median']:.2f}). 배치 정규화가 정규화하고, 그 스케일 γ가 1에서 시작하기 때문입니다.")
-    smaller = sum(resnet["trained"][name] < plain["trained"][name] for name in names)
-    if resnet["median"] < plain["median"]:
-        lines.append(f"훈련 후 ResNet의 응답은 논문의 Figure 7처럼 플레인 신경망보다 작습니다. 중앙값은 "
-                     f"{resnet['median']:.2f} 대 {plain['median']:.2f}이고, 블록 {len(names)}개 중 {smaller}개에서 더 "
-                     "작습니다" + (". 다만 이 크기에서는 차이가 근소합니다." if resnet["median"] >
-                                 0.8 * plain["median"] else "."))
-    else:
-        lines.append(f"논문의 Figure 7과 달리, 여기서는 ResNet의 응답이 더 작지 않았습니다(중앙값 "
-                     f"{resnet['median']:.2f}, 플레인 {plain['median']:.2f}; 블록 {len(names)}개 중 {smaller}개에서 "
-                     "더 작음).")
-    change = resnet["median"] / resnet["init_median"]
-    if change < 0.9:
-        lines.append(f"훈련은 ResNet의 잔차를 초기화 직후 크기의 {change:.0%}로 줄였지만(중앙값), 0이 된 것은 하나도 "
-                     f"없습니다. 가장 작은 것도 {resnet['min']:.2f}입니다.")
-    else:
-        lines.append(f"훈련해도 ResNet의 잔차는 줄어들지 않았습니다. 중앙값이 초기화 직후 크기의 {change:.0%}이고, "
-                     f"가장 작은 것은 {resnet['min']:.2f}입니다.")
-    lines.append(f"지름길이 나르는 신호에 비하면 ResNet의 잔차는 std(F(x)) / std(x) = {resnet['relative_median']:.2f}"
-                 f"입니다(블록들의 중앙값; 초기화 직후 {resnet['relative_init_median']:.2f}). 사라져 가는 보정이 "
-                 "아니라 x와 같은 자릿수의 보정입니다.")
-    lines.append("따라서 '훈련될수록 F(x) -> 0'은 논문을 과장한 말입니다. 논문이 보고한 것은 잔차 함수의 응답이 플레인 "
-                 "신경망보다 대체로 더 작다는 것(그리고 더 깊은 ResNet일수록 더 작다는 것)이고, 이는 항등 사상이 좋은 "
-                 "기준점이라는 생각(사전 조건화, preconditioning)을 뒷받침합니다. 응답이 사라진다는 뜻이 아닙니다. "
-                 "F(x) = 0인 블록은 아무 일도 하지 않습니다.")
-    return "\n".join(lines)
 
-
-READINGS = {"en": _reading, "ko": _reading_ko}
 
 
 def _plot(folder, runs, depth, names, language):
@@ -259,12 +245,15 @@ def layer_responses(quick=False, out_dir=None, seed=0, verbose=True, depth=None,
                         rows)]
     figures = [_plot(folder, runs, depth, names, language) for language in asked]
     numbers = {"depth": depth, "blocks": names}
+    numbers.update(seed=seed, train_images=len(dataset.y_train),
+                   settings={key: list(value) if isinstance(value, tuple) else value
+                             for key, value in chosen.items()})
     for residual, run in runs.items():
         numbers[model_label(depth, residual)] = dict(run)
     numbers["resnet_smaller_in_blocks"] = int(sum(runs[True]["trained"][n] < runs[False]["trained"][n]
                                                   for n in names))
-    readings = {language: READINGS[language](runs, depth, names, describe_run(chosen, dataset, seed, language))
-                for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

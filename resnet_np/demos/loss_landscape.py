@@ -34,7 +34,9 @@ from .common import (
     write_csv,
 )
 from .degradation import TRAINING, base_config, train_one
-from .loss_landscape_text import READINGS, TEXT
+from .findings import Finding, measured
+from .loss_landscape_text import TEXT
+from .render import render
 
 NAME = "loss-landscape"
 DESCRIPTION = ("1-D and 2-D slices of the training loss around trained weights along random filter-normalised "
@@ -171,6 +173,53 @@ def nice_log_levels(low, high):
     return chosen if len(chosen) >= 2 else [low, high]
 
 
+# "Sharper": the loss rises by at least 1.5x as much at distance 0.5 (half the weights' size, filter by filter).
+SHARPER = 1.5
+# "Barely trained": a loss at the weights above half of chance level's ln(classes); "trained worse": more than twice
+# the other net's loss plus 0.05 (a small absolute floor, so that two nearly perfect fits are not called different).
+BARELY_TRAINED = 0.5
+WORSE_FACTOR, WORSE_FLOOR = 2.0, 0.05
+
+
+def findings(numbers):
+    """The conclusions of a loss-landscape run, from its numbers (DemoResult.numbers) -> [Finding].
+
+    One training run and one pair of random directions per net: the comparisons are single runs.
+    """
+    depth, chance = numbers["depth"], numbers["chance_loss"]
+    plain_label, resnet_label = model_label(depth, False), model_label(depth, True)
+    plain, residual = numbers[plain_label], numbers[resnet_label]
+    found = [measured("loss_landscape.header", depth=depth)]
+    for label, run in ((plain_label, plain), (resnet_label, residual)):
+        found.append(measured("loss_landscape.row", model=label, centre=run["centre"], half=run["mean_at_half"],
+                              edge=run["mean_at_edge"], changes=run["direction_changes"], minima=run["local_minima"]))
+    plateau = plain["centre"] > BARELY_TRAINED * chance > residual["centre"]
+    found.append(Finding("loss_landscape.plain_barely_trained", "single_run" if plateau else "not_shown",
+                         {"plain": plain["centre"], "residual": residual["centre"], "chance": chance,
+                          "classes": round(float(np.exp(chance))), "share": plain["centre"] / chance,
+                          "half": BARELY_TRAINED * chance},
+                         f"the plain net's loss at the weights above {BARELY_TRAINED:g} x chance level's and the "
+                         "residual net's below it"))
+    rise_plain = plain["mean_at_half"] - plain["centre"]
+    rise_residual = residual["mean_at_half"] - residual["centre"]
+    verdict = ("single_run" if rise_plain > SHARPER * rise_residual else
+               "reversed" if rise_residual > SHARPER * rise_plain else "not_shown")
+    found.append(Finding("loss_landscape.plain_sharper", verdict, {"plain": rise_plain, "residual": rise_residual},
+                         f"the plain net's rise of the loss at distance 0.5 above {SHARPER:g} x the residual net's "
+                         "(reversed: the other way round)"))
+    rougher = plain["local_minima"] > residual["local_minima"]
+    found.append(Finding("loss_landscape.plain_rougher", "single_run" if rougher else "not_shown",
+                         {"plain": plain["local_minima"], "residual": residual["local_minima"]},
+                         "more local minima on the plain net's 2-D grid than on the residual net's"))
+    worse = plain["centre"] > WORSE_FACTOR * residual["centre"] + WORSE_FLOOR
+    found.append(Finding("loss_landscape.plain_trained_worse", "single_run" if worse else "not_shown",
+                         {"plain": plain["centre"], "residual": residual["centre"]},
+                         f"the plain net's loss at the weights above {WORSE_FACTOR:g} x the residual net's + "
+                         f"{WORSE_FLOOR:g}"))
+    found.append(measured("loss_landscape.colour_note", top=numbers["levels_top"]))
+    return found
+
+
 def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, epochs=None,
                    image_size=None, train_samples=None, test_samples=None, difficulty=None, grid=None,
                    line_points=None, loss_images=None, batch_size=None, lr=None, momentum=None, weight_decay=None,
@@ -240,7 +289,9 @@ def loss_landscape(quick=False, out_dir=None, seed=0, verbose=True, depth=None, 
             "final_train_error": run["history"][-1]["train_error"] if run["history"] else None,
             "diverged": run["diverged"]}
     chance_loss = float(np.log(dataset.num_classes))
-    readings = {language: READINGS[language](runs, depth, top, chance_loss) for language in asked}
+    numbers.update(chance_loss=chance_loss, levels_top=float(top), seed=seed)
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

@@ -37,6 +37,8 @@ from .common import (
     settings,
     write_csv,
 )
+from .findings import Finding, measured, threshold
+from .render import render
 
 NAME = "shattered-gradients"
 DESCRIPTION = ("the input gradient along a line of inputs at initialisation: plain nets' gradients decorrelate "
@@ -101,57 +103,46 @@ def neighbour_cosine(gradients):
     return float(np.mean(np.sum(unit[1:] * unit[:-1], axis=1)))
 
 
-def _table(runs, depths):
-    """The rows under a reading's header: each model's lag-1 autocorrelation and neighbour cosine."""
-    return [f"  {model_label(depth, residual):<10}  {runs[(depth, residual)]['lag1']:21.3f}   "
-            f"{runs[(depth, residual)]['cosine']:16.3f}" for depth in depths for residual in (False, True)]
+# "Smooth": a lag-1 autocorrelation of 0.8 or more (neighbouring values share 64% of their variance).
+SMOOTH = 0.8
+# "White noise": |lag-1 autocorrelation| below 0.2. For white noise the estimate is 0 +- 1/sqrt(points): 0.06 at the
+# lecture size's 256 points, so 0.2 is three of its standard deviations.
+WHITE_NOISE = 0.2
+# "Smoother": the residual net's autocorrelation above the plain net's by at least 0.2 (the same resolution).
+SMOOTHER_MARGIN = 0.2
 
 
-def _reading_en(runs, depths):
-    lines = ["Input gradient along a line of inputs, at initialisation (1 = smooth, 0 = white noise):",
-             "  model       lag-1 autocorrelation   neighbour cosine"]
-    lines += _table(runs, depths)
-    deepest = max(depths)
-    plain, residual = runs[(deepest, False)], runs[(deepest, True)]
-    if residual["lag1"] > plain["lag1"] + 0.2:
-        lines.append(f"At depth {deepest} the plain net's gradient is "
-                     f"{'white noise' if abs(plain['lag1']) < 0.2 else 'far less correlated'} "
-                     f"(autocorrelation {plain['lag1']:.2f}) while the residual net's keeps structure "
-                     f"({residual['lag1']:.2f}): the gradients of the plain net are 'shattered'. A shattered "
-                     "gradient says little about the loss a step away - one reading of why deep plain nets are "
-                     "hard to optimise.")
-    else:
-        lines.append(f"At depth {deepest} the residual net's gradient was NOT clearly smoother than the plain "
-                     f"net's in this run ({residual['lag1']:.2f} vs {plain['lag1']:.2f}).")
-    shallow = min(depths)
-    lines.append(f"At depth {shallow} both are smooth ({runs[(shallow, False)]['lag1']:.2f} plain, "
-                 f"{runs[(shallow, True)]['lag1']:.2f} residual): shattering is an effect of depth.")
-    return "\n".join(lines)
+def findings(numbers):
+    """The conclusions of a shattered-gradients run, from its numbers (DemoResult.numbers) -> [Finding].
 
-
-def _reading_ko(runs, depths):
-    lines = ["초기화 직후, 직선 위의 입력에서 잰 입력 기울기 (1 = 매끄러움, 0 = 백색 잡음):",
-             "  모델               lag-1 자기상관     이웃 간 코사인"]
-    lines += _table(runs, depths)
-    deepest = max(depths)
-    plain, residual = runs[(deepest, False)], runs[(deepest, True)]
-    if residual["lag1"] > plain["lag1"] + 0.2:
-        lines.append(f"깊이 {deepest}에서 플레인 신경망의 기울기는 "
-                     f"{'백색 잡음이 되었지만' if abs(plain['lag1']) < 0.2 else '상관이 훨씬 약해졌지만'}"
-                     f"(자기상관 {plain['lag1']:.2f}), 잔차 신경망의 기울기는 구조를 유지합니다"
-                     f"({residual['lag1']:.2f}). 플레인 신경망의 기울기가 '산산조각 난' 것입니다. 산산조각 난 "
-                     "기울기는 한 걸음 떨어진 곳의 손실에 대해 알려 주는 것이 거의 없습니다. 깊은 플레인 신경망을 "
-                     "최적화하기 어려운 이유에 대한 한 가지 설명입니다.")
-    else:
-        lines.append(f"이번 실행에서는 예상과 달리 깊이 {deepest}에서 잔차 신경망의 기울기가 플레인 신경망의 "
-                     f"기울기보다 뚜렷하게 매끄럽지 않았습니다({residual['lag1']:.2f} 대 {plain['lag1']:.2f}).")
-    shallow = min(depths)
-    lines.append(f"깊이 {shallow}에서는 둘 다 매끄럽습니다(플레인 {runs[(shallow, False)]['lag1']:.2f}, "
-                 f"잔차 {runs[(shallow, True)]['lag1']:.2f}). 기울기가 산산조각 나는 것은 깊이 때문입니다.")
-    return "\n".join(lines)
-
-
-READINGS = {"en": _reading_en, "ko": _reading_ko}
+    One random initialisation per net and one line of inputs: comparisons between nets are single runs.
+    """
+    depths, lag1, cosine = numbers["depths"], numbers["lag1"], numbers["neighbour_cosine"]
+    found = [measured("shattered.header")]
+    for depth in depths:
+        for residual in (False, True):
+            label = model_label(depth, residual)
+            found.append(measured("shattered.row", model=label, lag1=lag1[label], cosine=cosine[label]))
+    deepest, shallow = max(depths), min(depths)
+    plain, residual = lag1[model_label(deepest, False)], lag1[model_label(deepest, True)]
+    gap = residual - plain
+    found.append(Finding("shattered.deep_residual_smoother",
+                         "single_run" if gap >= SMOOTHER_MARGIN else "reversed" if gap <= -SMOOTHER_MARGIN
+                         else "not_shown", {"depth": deepest, "plain": plain, "residual": residual},
+                         f"at the deepest depth, the residual net's lag-1 autocorrelation above the plain net's by "
+                         f"{SMOOTHER_MARGIN:g} or more (reversed: below by as much)"))
+    found.append(Finding("shattered.deep_plain_white_noise", threshold(abs(plain) < WHITE_NOISE),
+                         {"depth": deepest, "plain": plain},
+                         f"at the deepest depth, |lag-1 autocorrelation| of the plain net below {WHITE_NOISE:g}"))
+    shallow_plain, shallow_residual = lag1[model_label(shallow, False)], lag1[model_label(shallow, True)]
+    found.append(Finding("shattered.shallow_smooth", threshold(min(shallow_plain, shallow_residual) >= SMOOTH),
+                         {"depth": shallow, "plain": shallow_plain, "residual": shallow_residual},
+                         f"at the shallowest depth, both nets' lag-1 autocorrelation >= {SMOOTH:g}"))
+    found.append(Finding("shattered.effect_of_depth",
+                         "single_run" if shallow_plain >= SMOOTH and plain < SMOOTH else "not_shown",
+                         {"shallow": shallow, "deep": deepest, "shallow_plain": shallow_plain, "deep_plain": plain},
+                         f"the plain net smooth (>= {SMOOTH:g}) at the shallowest depth and not at the deepest"))
+    return found
 
 
 def _plot(folder, runs, depths, t, language):
@@ -256,7 +247,8 @@ def shattered_gradients(quick=False, out_dir=None, seed=0, verbose=True, depths=
         "lag1": {model_label(d, r): runs[(d, r)]["lag1"] for d in depths for r in (False, True)},
         "neighbour_cosine": {model_label(d, r): runs[(d, r)]["cosine"] for d in depths for r in (False, True)},
     }
-    readings = {language: READINGS[language](runs, depths) for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

@@ -28,8 +28,10 @@ from ..language import figure_file, languages
 from ..nn import Conv2d
 from ..training import Trainer, build_model, build_optimizer, build_train_loader
 from .common import DemoResult, figure, kind_color, model_label, output_dir, readable_log_axis, settings, write_csv
+from .findings import Finding, measured, threshold
 from .lesion import digits_config
-from .training_dynamics_text import READINGS, TEXT
+from .render import render
+from .training_dynamics_text import TEXT
 
 NAME = "training-dynamics"
 DESCRIPTION = ("per-layer activation std, gradient norm and update:data ratio |lr*grad|/|W| over the first few "
@@ -236,6 +238,66 @@ def _draw(folder, trainers, depth, window, language):
     return paths
 
 
+# The band around Karpathy's rule of thumb (~1e-3) within which a median update:data ratio is called "around" it:
+# a factor ~3 either side, half an order of magnitude, the resolution of the heat map's colour scale.
+HEALTHY_BAND = (3e-4, 3e-3)
+# Two nets' numbers are called different only when one is 10x the other (one order of magnitude): one run, one seed,
+# and these ratios move by factors of 2-3 from step to step.
+FACTOR = 10.0
+# "Frozen": a layer whose late update ratio is 10x below the last conv's while its weights at least doubled.
+WEIGHT_GROWTH = 2.0
+
+
+def findings(numbers):
+    """The conclusions of a training-dynamics run, from its numbers (DemoResult.numbers) -> [Finding].
+
+    One run (one seed) of each net: every comparison is a single run.
+    """
+    depth, chosen = numbers["depth"], numbers["settings"]
+    plain_label, resnet_label = model_label(depth, False), model_label(depth, True)
+    plain, resnet = numbers[plain_label], numbers[resnet_label]
+    found = [measured("training_dynamics.setup", steps=chosen["steps"], lr=chosen["lr"], momentum=chosen["momentum"],
+                      batch=chosen["batch_size"], depth=depth, every=chosen["record_every"], window=chosen["window"])]
+    for label, s in ((plain_label, plain), (resnet_label, resnet)):
+        found.append(measured("training_dynamics.row", model=label, first_loss=s["first_loss"],
+                              last_loss=s["last_loss"], step1_first=s["step1_ratio_first_conv"],
+                              step1_last=s["step1_ratio_last_conv"], late_first=s["late_ratio_first_conv"],
+                              late_last=s["late_ratio_last_conv"], spread=s["late_ratio_spread"],
+                              growth=s["weight_growth_first_conv"]))
+    found.append(Finding(
+        "training_dynamics.step1_plain_overdrives",
+        "single_run" if plain["step1_ratio_first_conv"] > FACTOR * resnet["step1_ratio_first_conv"] else "not_shown",
+        {"plain_gradient": plain["step1_gradient_first_over_last"],
+         "resnet_gradient": resnet["step1_gradient_first_over_last"], "plain": plain["step1_ratio_first_conv"],
+         "resnet": resnet["step1_ratio_first_conv"]},
+        f"at step 1, the plain net's first-conv update:data ratio > {FACTOR:g} x the ResNet's"))
+    spread = plain["late_ratio_spread"] / resnet["late_ratio_spread"]
+    found.append(Finding(
+        "training_dynamics.late_spread", "single_run" if spread > FACTOR else "reversed" if spread < 1 / FACTOR
+        else "not_shown", {"plain": plain["late_ratio_spread"], "resnet": resnet["late_ratio_spread"]},
+        f"later, the plain net's max/min update:data ratio over its layers > {FACTOR:g} x the ResNet's (reversed: "
+        f"< 1/{FACTOR:g})"))
+    frozen = (plain["late_ratio_first_conv"] < plain["late_ratio_last_conv"] / FACTOR
+              and plain["weight_growth_first_conv"] >= WEIGHT_GROWTH)
+    found.append(Finding(
+        "training_dynamics.plain_first_layers_frozen", "single_run" if frozen else "not_shown",
+        {"first": plain["late_ratio_first_conv"], "last": plain["late_ratio_last_conv"],
+         "growth": plain["weight_growth_first_conv"]},
+        f"later, the plain net's first-conv ratio < 1/{FACTOR:g} of its last conv's, and its first conv's |W| grew "
+        f"x{WEIGHT_GROWTH:g} or more"))
+    for label, s in ((plain_label, plain), (resnet_label, resnet)):
+        low, high = HEALTHY_BAND
+        found.append(Finding("training_dynamics.median_in_band", threshold(low <= s["median_ratio"] <= high),
+                             {"model": label, "median": s["median_ratio"], "above": 100 * s["share_above_1e-2"],
+                              "below": 100 * s["share_below_1e-5"]},
+                             f"median update:data ratio over all layers and steps between {low:g} and {high:g}"))
+    found.append(Finding("training_dynamics.resnet_lower_loss",
+                         "single_run" if resnet["last_loss"] < plain["last_loss"] else "not_shown",
+                         {"steps": chosen["steps"], "resnet": resnet["last_loss"], "plain": plain["last_loss"]},
+                         "the ResNet's mean loss over the last recorded steps below the plain net's"))
+    return found
+
+
 def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=None, widths=None, steps=None,
                       record_every=None, image_size=None, train_samples=None, batch_size=None, lr=None,
                       momentum=None, weight_decay=None, window=None, lang=None):
@@ -284,10 +346,12 @@ def training_dynamics(quick=False, out_dir=None, seed=0, verbose=True, depth=Non
     ]
     figures = [path for language in asked for path in _draw(folder, trainers, depth, window, language)]
     chosen = {**chosen, "window": window}
-    numbers = {"depth": depth, "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
+    numbers = {"depth": depth, "seed": seed,
+               "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()}}
     for residual in (False, True):
         numbers[model_label(depth, residual)] = summaries[residual]
-    readings = {language: READINGS[language](summaries, depth, chosen, window) for language in asked}
+    found = findings(numbers)
+    readings = {language: render(found, language) for language in asked}
     result = DemoResult(NAME, folder, figures, tables, numbers, seconds=time.perf_counter() - start,
                         readings=readings)
     if verbose:

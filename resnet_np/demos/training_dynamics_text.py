@@ -1,9 +1,6 @@
-"""The words of demo `training-dynamics` (resnet_np/demos/training_dynamics.py): its figures' TEXT and readings.
-
-English (the original text, unchanged) and Korean; the numbers come from the demo, the words from here.
+"""The words of demo `training-dynamics` (resnet_np/demos/training_dynamics.py): its figures' TEXT and the TEMPLATES
+of its findings (resnet_np/demos/render.py), per language.
 """
-
-from .common import model_label
 
 TEXT = {  # the figures' words, per language
     "en": {
@@ -43,101 +40,101 @@ TEXT = {  # the figures' words, per language
 }
 
 
-def _reading(summaries, depth, chosen, window):
-    lines = [f"{chosen['steps']} SGD steps (lr {chosen['lr']:g}, momentum {chosen['momentum']:g}, batch "
-             f"{chosen['batch_size']}) of two {depth}-layer nets on the digits, statistics every "
-             f"{chosen['record_every']} step(s); 'late' = geometric mean over the last {window} recorded steps. "
-             "Update:data ratio = ||lr * dL/dW|| / ||W|| of a conv layer:"]
-    for residual in (False, True):
-        s = summaries[residual]
-        lines.append(f"  {model_label(depth, residual):<9} loss {s['first_loss']:.2f} -> {s['last_loss']:.2f}; "
-                     f"ratio at step 1: first conv {s['step1_ratio_first_conv']:.2g}, last conv "
-                     f"{s['step1_ratio_last_conv']:.2g}; late: first conv {s['late_ratio_first_conv']:.2g}, last "
-                     f"conv {s['late_ratio_last_conv']:.2g}, max/min over layers {s['late_ratio_spread']:.3g}; "
-                     f"first conv's |W| grew x{s['weight_growth_first_conv']:.3g}")
-    plain, resnet = summaries[False], summaries[True]
-    if plain["step1_ratio_first_conv"] > 10 * resnet["step1_ratio_first_conv"]:
-        lines.append(f"Step 1: with BatchNorm the plain net's gradient grows toward the input (first/last block "
-                     f"{plain['step1_gradient_first_over_last']:.3g}, ResNet "
-                     f"{resnet['step1_gradient_first_over_last']:.3g}), so its first layers take steps of "
-                     f"{plain['step1_ratio_first_conv']:.2g} times their own size (ResNet: "
-                     f"{resnet['step1_ratio_first_conv']:.2g}) - far beyond the healthy ~1e-3.")
-    if plain["late_ratio_spread"] > 10 * resnet["late_ratio_spread"]:
-        frozen = plain["late_ratio_first_conv"] < 0.1 * plain["late_ratio_last_conv"]
-        lines.append(f"Where they differ most: the update:data ratio across layers later on. The plain net's spans a "
-                     f"factor {plain['late_ratio_spread']:.3g} from layer to layer, the ResNet's only "
-                     f"{resnet['late_ratio_spread']:.3g}."
-                     + (f" The plain net's first layers are now nearly FROZEN (ratio "
-                        f"{plain['late_ratio_first_conv']:.2g}): the huge early steps inflated their weights "
-                        f"(x{plain['weight_growth_first_conv']:.3g}), BatchNorm makes the output blind to that "
-                        "scale, and a large |W| shrinks every later relative step - one learning rate cannot suit "
-                        "all its layers." if frozen else ""))
-    elif plain["late_ratio_spread"] > 2 * resnet["late_ratio_spread"]:
-        lines.append(f"Later the plain net's ratios span a factor {plain['late_ratio_spread']:.3g} across layers, "
-                     f"the ResNet's {resnet['late_ratio_spread']:.3g}.")
-    else:
-        lines.append(f"Later the spread of the ratio across layers is similar (plain {plain['late_ratio_spread']:.3g}, "
-                     f"ResNet {resnet['late_ratio_spread']:.3g}).")
-    for residual in (False, True):
-        s = summaries[residual]
-        where = ("around the healthy 1e-3" if 3e-4 <= s["median_ratio"] <= 3e-3 else
-                 "ABOVE the healthy ~1e-3" if s["median_ratio"] > 3e-3 else "BELOW the healthy ~1e-3")
-        lines.append(f"{model_label(depth, residual)}: median update:data ratio over all layers and steps "
-                     f"{s['median_ratio']:.2g}, {where}; {100 * s['share_above_1e-2']:.0f}% of layer-steps above "
-                     f"1e-2, {100 * s['share_below_1e-5']:.0f}% below 1e-5.")
-    if resnet["last_loss"] < plain["last_loss"]:
-        lines.append(f"The result: after {chosen['steps']} steps the ResNet's loss is {resnet['last_loss']:.2f}, the "
-                     f"plain net's {plain['last_loss']:.2f} (chance level ln 10 = 2.30).")
-    return "\n".join(lines)
-
-
-def _reading_ko(summaries, depth, chosen, window):
-    lines = [f"손글씨 숫자 데이터로 {depth}층 신경망 두 개를 SGD로 {chosen['steps']}단계 훈련했습니다(학습률 "
-             f"{chosen['lr']:g}, 모멘텀 {chosen['momentum']:g}, 배치 {chosen['batch_size']}). 통계는 "
-             f"{chosen['record_every']}단계마다 기록했고, '후반'은 마지막 기록 {window}단계의 기하 평균입니다. "
-             "갱신 비율(update:data ratio)은 합성곱 층의 ||lr * dL/dW|| / ||W||입니다."]
-    for residual in (False, True):
-        s = summaries[residual]
-        lines.append(f"  {model_label(depth, residual):<9} 손실 {s['first_loss']:.2f} -> {s['last_loss']:.2f}; "
-                     f"1단계의 비율: 첫 합성곱 {s['step1_ratio_first_conv']:.2g}, 마지막 합성곱 "
-                     f"{s['step1_ratio_last_conv']:.2g}; 후반: 첫 합성곱 {s['late_ratio_first_conv']:.2g}, "
-                     f"마지막 합성곱 {s['late_ratio_last_conv']:.2g}, 층 사이 최대/최소 "
-                     f"{s['late_ratio_spread']:.3g}; 첫 합성곱의 |W|가 {s['weight_growth_first_conv']:.3g}배로 커짐")
-    plain, resnet = summaries[False], summaries[True]
-    if plain["step1_ratio_first_conv"] > 10 * resnet["step1_ratio_first_conv"]:
-        lines.append(f"1단계: 배치 정규화가 있으면 플레인 신경망의 기울기는 입력 쪽으로 갈수록 커지므로(첫/마지막 "
-                     f"블록 {plain['step1_gradient_first_over_last']:.3g}, ResNet "
-                     f"{resnet['step1_gradient_first_over_last']:.3g}), 첫 층들이 한 번에 자기 크기의 "
-                     f"{plain['step1_ratio_first_conv']:.2g}배만큼 움직입니다(ResNet: "
-                     f"{resnet['step1_ratio_first_conv']:.2g}배). 건강한 값 ~1e-3을 훨씬 넘습니다.")
-    if plain["late_ratio_spread"] > 10 * resnet["late_ratio_spread"]:
-        frozen = plain["late_ratio_first_conv"] < 0.1 * plain["late_ratio_last_conv"]
-        lines.append(f"두 신경망이 가장 크게 다른 곳은 그 뒤 층 사이의 갱신 비율입니다. 플레인 신경망은 층에 따라 "
-                     f"{plain['late_ratio_spread']:.3g}배까지 차이가 나고, ResNet은 "
-                     f"{resnet['late_ratio_spread']:.3g}배에 그칩니다."
-                     + (f" 플레인 신경망의 첫 층들은 이제 사실상 얼어붙었습니다(비율 "
-                        f"{plain['late_ratio_first_conv']:.2g}). 처음의 거대한 갱신이 가중치를 "
-                        f"{plain['weight_growth_first_conv']:.3g}배로 부풀렸는데, 배치 정규화 때문에 출력은 그 "
-                        "크기를 보지 못하고, 커진 |W|는 이후의 상대적인 갱신을 모두 작게 만듭니다. 학습률 하나로는 "
-                        "모든 층을 맞출 수 없습니다." if frozen else ""))
-    elif plain["late_ratio_spread"] > 2 * resnet["late_ratio_spread"]:
-        lines.append(f"그 뒤 플레인 신경망의 비율은 층 사이에서 {plain['late_ratio_spread']:.3g}배, ResNet의 비율은 "
-                     f"{resnet['late_ratio_spread']:.3g}배 차이가 납니다.")
-    else:
-        lines.append(f"그 뒤 층 사이 비율의 폭은 비슷합니다(플레인 {plain['late_ratio_spread']:.3g}배, ResNet "
-                     f"{resnet['late_ratio_spread']:.3g}배).")
-    for residual in (False, True):
-        s = summaries[residual]
-        where = ("건강한 값 1e-3 근처입니다" if 3e-4 <= s["median_ratio"] <= 3e-3 else
-                 "건강한 값 ~1e-3보다 눈에 띄게 높습니다" if s["median_ratio"] > 3e-3 else
-                 "건강한 값 ~1e-3보다 눈에 띄게 낮습니다")
-        lines.append(f"{model_label(depth, residual)}: 모든 층과 단계에 걸친 갱신 비율의 중앙값은 "
-                     f"{s['median_ratio']:.2g}입니다. {where}. (층, 단계) 쌍의 {100 * s['share_above_1e-2']:.0f}%가 "
-                     f"1e-2보다 크고 {100 * s['share_below_1e-5']:.0f}%가 1e-5보다 작습니다.")
-    if resnet["last_loss"] < plain["last_loss"]:
-        lines.append(f"결과: {chosen['steps']}단계 뒤 ResNet의 손실은 {resnet['last_loss']:.2f}, 플레인 신경망의 "
-                     f"손실은 {plain['last_loss']:.2f}입니다(무작위로 찍는 수준은 ln 10 = 2.30).")
-    return "\n".join(lines)
-
-
-READINGS = {"en": _reading, "ko": _reading_ko}
+TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are training_dynamics.findings()
+    "en": {
+        ("training_dynamics.setup", "measured"):
+            "{steps} SGD steps (lr {lr:g}, momentum {momentum:g}, batch {batch}) of two {depth}-layer nets on the "
+            "digits, statistics every {every} step(s); 'late' = geometric mean over the last {window} recorded "
+            "steps. Update:data ratio = ||lr * dL/dW|| / ||W|| of a conv layer:",
+        ("training_dynamics.row", "measured"):
+            "  {model:<9} loss {first_loss:.2f} -> {last_loss:.2f}; ratio at step 1: first conv {step1_first:.2g}, "
+            "last conv {step1_last:.2g}; late: first conv {late_first:.2g}, last conv {late_last:.2g}, max/min "
+            "over layers {spread:.3g}; first conv's |W| grew x{growth:.3g}",
+        ("training_dynamics.step1_plain_overdrives", "single_run"):
+            "Step 1, in this run: with BatchNorm the plain net's gradient grows toward the input (first/last block "
+            "{plain_gradient:.3g}, ResNet {resnet_gradient:.3g}), and its first layer takes a step of "
+            "{plain:.2g} times its own size (ResNet: {resnet:.2g}), more than 10 times the ResNet's; the rule "
+            "of thumb is about 1e-3.",
+        ("training_dynamics.step1_plain_overdrives", "not_shown"):
+            "Step 1: the plain net's first layer took a step of {plain:.2g} times its own size, the ResNet's "
+            "{resnet:.2g}: not 10 times larger in this run (first/last block gradient {plain_gradient:.3g} vs "
+            "{resnet_gradient:.3g}).",
+        ("training_dynamics.late_spread", "single_run"):
+            "Later, the plain net's update:data ratio spans a factor {plain:.3g} from layer to layer, the ResNet's "
+            "only {resnet:.3g}: more than 10 times wider in this run.",
+        ("training_dynamics.late_spread", "reversed"):
+            "Later, the ResNet's update:data ratio spans a factor {resnet:.3g} from layer to layer, the plain "
+            "net's only {plain:.3g}: the ResNet's is more than 10 times wider in this run.",
+        ("training_dynamics.late_spread", "not_shown"):
+            "Later, the spread of the ratio across layers is within a factor 10 between the two nets (plain "
+            "{plain:.3g}, ResNet {resnet:.3g}).",
+        ("training_dynamics.plain_first_layers_frozen", "single_run"):
+            "The plain net's first layer is now nearly FROZEN in this run (late ratio {first:.2g}, under a tenth "
+            "of its last conv's {last:.2g}): the large early steps inflated its weights (x{growth:.3g}), "
+            "BatchNorm makes the output blind to that scale, and a large |W| shrinks every later relative step - "
+            "one learning rate cannot suit all its layers.",
+        ("training_dynamics.plain_first_layers_frozen", "not_shown"):
+            "The plain net's first layer is not frozen in this run: late ratio {first:.2g} against {last:.2g} at "
+            "its last conv (frozen: under a tenth of it, with weights grown x2 or more; they grew x{growth:.3g}).",
+        ("training_dynamics.median_in_band", "shown"):
+            "{model}: median update:data ratio over all layers and steps {median:.2g}, within 3e-4..3e-3, around "
+            "the rule of thumb 1e-3; {above:.0f}% of layer-steps above 1e-2, {below:.0f}% below 1e-5.",
+        ("training_dynamics.median_in_band", "not_shown"):
+            "{model}: median update:data ratio over all layers and steps {median:.2g}, OUTSIDE 3e-4..3e-3 (the "
+            "band around the rule of thumb 1e-3); {above:.0f}% of layer-steps above 1e-2, {below:.0f}% below 1e-5.",
+        ("training_dynamics.resnet_lower_loss", "single_run"):
+            "The result in this run: after {steps} steps the ResNet's loss is {resnet:.2f}, the plain net's "
+            "{plain:.2f} (chance level ln 10 = 2.30).",
+        ("training_dynamics.resnet_lower_loss", "not_shown"):
+            "After {steps} steps the ResNet's loss ({resnet:.2f}) is not below the plain net's ({plain:.2f}) in "
+            "this run (chance level ln 10 = 2.30).",
+    },
+    "ko": {
+        ("training_dynamics.setup", "measured"):
+            "손글씨 숫자 데이터로 {depth}층 신경망 두 개를 SGD로 {steps}단계 훈련했습니다(학습률 {lr:g}, 모멘텀 "
+            "{momentum:g}, 배치 {batch}). 통계는 {every}단계마다 기록했고, '후반'은 마지막 기록 {window}단계의 "
+            "기하 평균입니다. 갱신 비율(update:data ratio)은 합성곱 층의 ||lr * dL/dW|| / ||W||입니다.",
+        ("training_dynamics.row", "measured"):
+            "  {model:<9} 손실 {first_loss:.2f} -> {last_loss:.2f}; 1단계의 비율: 첫 합성곱 {step1_first:.2g}, "
+            "마지막 합성곱 {step1_last:.2g}; 후반: 첫 합성곱 {late_first:.2g}, 마지막 합성곱 {late_last:.2g}, 층 "
+            "사이 최대/최소 {spread:.3g}; 첫 합성곱의 |W|가 {growth:.3g}배로 커짐",
+        ("training_dynamics.step1_plain_overdrives", "single_run"):
+            "이번 실행의 1단계: 배치 정규화가 있으면 플레인 신경망의 기울기는 입력 쪽으로 갈수록 커지고(첫/마지막 "
+            "블록 {plain_gradient:.3g}, ResNet {resnet_gradient:.3g}), 첫 층이 한 번에 자기 크기의 {plain:.2g}배만큼 "
+            "움직입니다(ResNet: {resnet:.2g}배). ResNet의 10배가 넘으며, 경험칙은 1e-3 정도입니다.",
+        ("training_dynamics.step1_plain_overdrives", "not_shown"):
+            "1단계: 플레인 신경망의 첫 층은 자기 크기의 {plain:.2g}배, ResNet의 첫 층은 {resnet:.2g}배만큼 "
+            "움직였습니다. 이번 실행에서는 10배 넘게 차이 나지 않았습니다(첫/마지막 블록 기울기 "
+            "{plain_gradient:.3g} 대 {resnet_gradient:.3g}).",
+        ("training_dynamics.late_spread", "single_run"):
+            "그 뒤 플레인 신경망의 갱신 비율은 층에 따라 {plain:.3g}배까지 차이가 나고, ResNet은 {resnet:.3g}배에 "
+            "그칩니다. 이번 실행에서 10배 넘게 넓습니다.",
+        ("training_dynamics.late_spread", "reversed"):
+            "그 뒤 ResNet의 갱신 비율은 층에 따라 {resnet:.3g}배까지 차이가 나고, 플레인 신경망은 {plain:.3g}배에 "
+            "그칩니다. 이번 실행에서는 ResNet 쪽이 10배 넘게 넓습니다.",
+        ("training_dynamics.late_spread", "not_shown"):
+            "그 뒤 층 사이 비율의 폭은 두 신경망이 서로 10배 안에 있습니다(플레인 {plain:.3g}배, ResNet "
+            "{resnet:.3g}배).",
+        ("training_dynamics.plain_first_layers_frozen", "single_run"):
+            "이번 실행에서 플레인 신경망의 첫 층은 이제 사실상 얼어붙었습니다(후반 비율 {first:.2g}, 마지막 "
+            "합성곱의 {last:.2g}의 10분의 1 미만). 처음의 큰 갱신이 가중치를 {growth:.3g}배로 부풀렸는데, 배치 "
+            "정규화 때문에 출력은 그 크기를 보지 못하고, 커진 |W|는 이후의 상대적인 갱신을 모두 작게 만듭니다. "
+            "학습률 하나로는 모든 층을 맞출 수 없습니다.",
+        ("training_dynamics.plain_first_layers_frozen", "not_shown"):
+            "이번 실행에서 플레인 신경망의 첫 층은 얼어붙지 않았습니다. 후반 비율({first:.2g})이 마지막 합성곱의 비율"
+            "({last:.2g})의 10분의 1 미만이 아니거나, 가중치가 두 배 넘게 커지지 않았습니다(가중치 "
+            "{growth:.3g}배).",
+        ("training_dynamics.median_in_band", "shown"):
+            "{model}: 모든 층과 단계에 걸친 갱신 비율의 중앙값은 {median:.2g}입니다. 경험칙 1e-3 근처(3e-4..3e-3) "
+            "안에 있습니다. (층, 단계) 쌍의 {above:.0f}%가 1e-2보다 크고 {below:.0f}%가 1e-5보다 작습니다.",
+        ("training_dynamics.median_in_band", "not_shown"):
+            "{model}: 모든 층과 단계에 걸친 갱신 비율의 중앙값은 {median:.2g}입니다. 경험칙 1e-3 근처(3e-4..3e-3)를 "
+            "벗어납니다. (층, 단계) 쌍의 {above:.0f}%가 1e-2보다 크고 {below:.0f}%가 1e-5보다 작습니다.",
+        ("training_dynamics.resnet_lower_loss", "single_run"):
+            "이번 실행의 결과: {steps}단계 뒤 ResNet의 손실은 {resnet:.2f}, 플레인 신경망의 손실은 {plain:.2f}"
+            "입니다(무작위로 찍는 수준은 ln 10 = 2.30).",
+        ("training_dynamics.resnet_lower_loss", "not_shown"):
+            "이번 실행에서는 {steps}단계 뒤 ResNet의 손실({resnet:.2f})이 플레인 신경망의 손실({plain:.2f})보다 "
+            "낮지 않습니다(무작위로 찍는 수준은 ln 10 = 2.30).",
+    },
+}
