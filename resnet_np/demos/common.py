@@ -121,7 +121,9 @@ def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_o
             # (matplotlib would draw a box and only log it).
             for ax in fig.axes:  # colour bars included
                 ax.tick_params(which="both", labelfontfamily=["DejaVu Sans", *matplotlib.rcParams["font.family"]])
-        atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=DPI))
+        # The file's name as its PNG Title: a figure shown inline (a notebook) still says which file it is
+        atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=DPI,
+                                                    metadata={"Title": os.path.basename(path)}))
 
 
 def kind_color(residual, index=0, count=1):
