@@ -33,6 +33,11 @@ STYLE = {
     "axes.grid": True,
     "grid.alpha": 0.3,
 }
+TEXT_SIZES = ("font.size", "axes.titlesize", "axes.labelsize", "figure.titlesize", "legend.fontsize",
+              "xtick.labelsize", "ytick.labelsize")
+# Up to this width (inches) a figure's text has STYLE's sizes; a wider figure (three panels side by side) scales them
+# with its width, so that shown at a web page's column width (~1000 px) its smallest text is still >= 9 px tall.
+TEXT_WIDTH = 16
 PLAIN_STYLE = {"linestyle": "--", "marker": "s"}
 RESIDUAL_STYLE = {"linestyle": "-", "marker": "o"}
 
@@ -99,6 +104,12 @@ def write_csv(path, header, rows):
     return os.fspath(path)
 
 
+def style(width):
+    """STYLE for a figure `width` inches wide: its text sizes times max(1, width / TEXT_WIDTH)."""
+    scale = max(1.0, width / TEXT_WIDTH)
+    return {key: value * scale if key in TEXT_SIZES else value for key, value in STYLE.items()}
+
+
 @contextlib.contextmanager
 def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_options):
     """Yield (figure, axes 2-D array) in the projector style; on leaving the block save it as a PNG at `path`.
@@ -110,7 +121,7 @@ def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_o
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({**STYLE, **font_settings(language)}):
+    with matplotlib.rc_context({**style(figsize[0]), **font_settings(language)}):
         fig = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_options)
