@@ -229,8 +229,9 @@ OVERFLOWING = """() => {
             && !scrolls(element);
     }).slice(0, 5).map(element => `${element.tagName}.${element.className}: ${element.textContent.slice(0, 60)}`);
 }"""
-# Words of a report, a program's output or a table drawn on two lines (broken inside), rows of a program's plain
-# text output drawn on more than one line (a table's row wrapped), and cells that hide what does not fit.
+# Words (letters and digits: a line may break after a hyphen or a bracket) of a report, a program's output or a
+# table drawn on two lines, i.e. broken inside; rows of a program's plain text output drawn on more than one line
+# (a table's row wrapped); cells that hide what does not fit.
 BROKEN = """() => {
     const problems = [];
     const lines = range => new Set(Array.from(range.getClientRects()).filter(rect => rect.width > 0)
@@ -241,7 +242,7 @@ BROKEN = """() => {
         const plain = block.matches('[data-mime-type="text/plain"] pre');
         const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node && problems.length < 5; node = walker.nextNode()) {
-            const pattern = plain ? /[^\\n]*\\S[^\\n]*/g : /\\S+/g;
+            const pattern = plain ? /[^\\n]*\\S[^\\n]*/g : /[\\p{L}\\p{N}_]+/gu;  // rows; words: letters, digits
             for (const match of node.textContent.slice(0, 20000).matchAll(pattern)) {
                 const range = document.createRange();
                 range.setStart(node, match.index);
@@ -329,7 +330,7 @@ def search_results(page, url, query):
     """Type `query` into the site's search box on `url` -> the titles of the results."""
     page.goto(url, wait_until="load")
     page.locator("input.md-search__input").click()
-    page.locator("input.md-search__input").fill(query)
+    page.keyboard.type(query)  # key by key, as a reader types: the theme searches on each key
     page.wait_for_selector(".md-search-result__item", timeout=20_000)
     return page.evaluate("Array.from(document.querySelectorAll('.md-search-result__item h1, "
                          ".md-search-result__item h2')).map(node => node.textContent)")
