@@ -35,9 +35,9 @@ STYLE = {
 }
 TEXT_SIZES = ("font.size", "axes.titlesize", "axes.labelsize", "figure.titlesize", "legend.fontsize",
               "xtick.labelsize", "ytick.labelsize")
-# Up to this width (inches) a figure's text has STYLE's sizes; a wider figure (three panels side by side) scales them
-# with its width, so that shown at a web page's column width (~1000 px) its smallest text is still >= 9 px tall.
-TEXT_WIDTH = 16
+# The smallest text of a figure, in points per inch of its width: a wide figure (three panels side by side) shown
+# at a web page's column width C px still draws its tick labels and legends >= C / 111 px tall (>= 9 px at 1000 px).
+TEXT_POINTS_PER_INCH = 0.65
 PLAIN_STYLE = {"linestyle": "--", "marker": "s"}
 RESIDUAL_STYLE = {"linestyle": "-", "marker": "o"}
 
@@ -105,9 +105,9 @@ def write_csv(path, header, rows):
 
 
 def style(width):
-    """STYLE for a figure `width` inches wide: its text sizes times max(1, width / TEXT_WIDTH)."""
-    scale = max(1.0, width / TEXT_WIDTH)
-    return {key: value * scale if key in TEXT_SIZES else value for key, value in STYLE.items()}
+    """STYLE for a figure `width` inches wide: no text smaller than TEXT_POINTS_PER_INCH * width points."""
+    smallest = TEXT_POINTS_PER_INCH * width
+    return {key: max(value, smallest) if key in TEXT_SIZES else value for key, value in STYLE.items()}
 
 
 @contextlib.contextmanager
