@@ -229,15 +229,15 @@ OVERFLOWING = """() => {
             && !scrolls(element);
     }).slice(0, 5).map(element => `${element.tagName}.${element.className}: ${element.textContent.slice(0, 60)}`);
 }"""
-# Words (letters and digits: a line may break after a hyphen or a bracket) of a report, a program's output or a
-# table drawn on two lines, i.e. broken inside; rows of a program's plain text output drawn on more than one line
-# (a table's row wrapped); cells that hide what does not fit.
+# Words (letters and digits: a line may break after a hyphen or a bracket) of a report, a program's output, a
+# table or the sidebar drawn on two lines, i.e. broken inside; rows of a program's plain text output drawn on more
+# than one line (a table's row wrapped); cells that hide what does not fit.
 BROKEN = """() => {
     const problems = [];
     const lines = range => new Set(Array.from(range.getClientRects()).filter(rect => rect.width > 0)
                                         .map(rect => Math.round(rect.top))).size;
     const blocks = document.querySelectorAll(
-        'article .jp-OutputArea-output pre, article pre.demo-reading, article td, article th');
+        'article .jp-OutputArea-output pre, article pre.demo-reading, article td, article th, .md-nav__link');
     for (const block of blocks) {
         const plain = block.matches('[data-mime-type="text/plain"] pre');
         const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
