@@ -5,6 +5,11 @@ has loaded, no notebook cell shows an error, and every link inside the site lead
 Korean pages are in Korean, and Hangul really renders, on every page: the browser reports the Hangul glyphs of
 the title and the sidebar drawn with NanumGothic, the font the site serves (drawn in any other font here, they
 would be boxes: this machine may have no Korean font).
+Read as a reader would, at 1400x1000 and at a phone's 390 px: nothing sticks out of the main column outside a block
+that scrolls sideways, no word of a report, table or the sidebar is broken, no row of a program's output wraps;
+every image links to its full-size file; a demo figure's smallest text is >= 9 px tall as shown; search finds
+"BatchNorm" and "배치 정규화" from the server and from disk; no output says something was not installed or skipped;
+Korean notebook pages show the Korean figures; --no-answers leaves no folded answer in the workbook.
 One screenshot per language is kept next to the site (website/_site_screenshots/).
 
 Needs a built site (python website/build.py --quick; CI builds it before the tests), Playwright
