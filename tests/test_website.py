@@ -396,3 +396,25 @@ def test_the_built_workbook_has_its_answers_only_if_built_with_them(build_record
         assert sum(counts.values()) >= 2 * 9, counts
     else:
         assert not any(counts.values()), counts
+
+
+def test_the_build_refuses_a_page_that_skipped_something_or_a_missing_need(monkeypatch):
+    """A notebook output saying something was not installed or skipped stops the build (and a complete one does
+    not); a module the notebooks execute, missing, stops it before it starts, naming it."""
+    import sys
+
+    import nbformat
+
+    sys.path.insert(0, str(REPO_ROOT / "website"))
+    import notebook_pages
+
+    def notebook(text):
+        cell = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output("stream", text=text)])
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 7"), cell])
+
+    assert notebook_pages.incomplete_output(notebook("PyTorch not installed: skipping\n")) == (
+        1, "PyTorch not installed: skipping")
+    assert notebook_pages.incomplete_output(notebook("max |difference| 3.1e-07: PASS\n")) is None
+    monkeypatch.setattr(notebook_pages, "NEEDED", {"resnet_np_no_such_module": "resnet_np_no_such_module==1"})
+    with pytest.raises(SystemExit, match="resnet_np_no_such_module==1"):
+        notebook_pages.check_needs()
