@@ -1,18 +1,22 @@
 """Build the course as a static website, in English and in Korean.
 
-    pip install -e ".[site]"                  # once: MkDocs, Material, mkdocs-jupyter, and Playwright for the test
+    pip install -e ".[site]"                  # once: MkDocs, Material and its plugins, PyTorch (notebook 07),
+                                              # Playwright for the test
     python website/build.py --quick          # notebooks and demos at their quick sizes (minutes; what CI builds)
     python website/build.py                  # lecture sizes: the numbers a lecture shows (much longer)
+    python website/build.py --no-answers     # the student site: the workbook's folded answers left out
     python -m http.server -d website/_site   # then open http://localhost:8000 (or open index.html from disk)
 
-What it does, in order:
+What it does, in order (one line per step, with its time):
   1. stage: copy README, the Korean pages and the docs into website/_build/docs/<language>/, links rewritten to the
      site's pages (pages.py);
   2. execute every notebook, course and workbook, in a fresh Jupyter kernel (quick mode sets RESNET_NP_QUICK=1,
-     as the tests do); a cell that raises stops the build with the notebook and the cell. The Korean notebooks
-     have the same code cells, which get the English run's outputs (the tests execute both languages);
+     as the tests do), each language its own (the Korean ones with RESNET_NP_LANG=ko: Korean figures), the two
+     side by side (notebook_pages.py). A cell that raises, or prints that something is not installed or skipped,
+     stops the build with the notebook and the cell: the site never publishes an incomplete page;
   3. run every demo once, drawing its figures and reading in both languages (demo_pages.py);
-  4. MkDocs (Material theme, mkdocs-jupyter for the notebooks) builds each language: English at the site's root,
+  4. MkDocs (Material theme, mkdocs-jupyter for the notebooks, glightbox: every image opens at full size; the
+     offline plugin: search works from disk too) builds each language: English at the site's root,
      Korean in ko/, with a switch on every page to the same page in the other language; the site lands in
      website/_site, whose build.json records the pages and how long each step took.
 The Korean pages use NanumGothic, served with the site (from koreanize-matplotlib, as the demos' figures), so they
@@ -32,12 +36,11 @@ from pathlib import Path
 import nbformat
 import pages
 from demo_pages import run_demos, write_demo_pages
-from nbclient import NotebookClient
+from notebook_pages import check_needs, execute_notebooks
 
 WEBSITE = Path(__file__).resolve().parent
 STAGE = WEBSITE / "_build"
 DEFAULT_OUT = WEBSITE / "_site"
-CELL_TIMEOUT_SECONDS = 1800
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 ENGLISH_ONLY_NOTE = ("> 이 페이지는 영어로만 있습니다. 수치와 표는 코드가 만든 그대로 싣고, 용어는 "
                      "[용어집](glossary.md)에서 찾아볼 수 있습니다.\n\n")
@@ -74,50 +77,6 @@ def stage_markdown(docs):
             target = docs / language / page
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-
-
-def execute_notebooks(docs, quick, scratch):
-    """Step 2: every notebook of both languages, its markdown links rewritten -> {executed page: seconds}.
-
-    A translated notebook has exactly the code of its original (tests/test_korean_notebooks.py), so it is not
-    run a second time: its code cells take the outputs of the original's run, which is what they would print.
-    A notebook whose code differs from its original's (never on main) is executed on its own.
-    """
-    environment = {"PYTHONPATH": os.pathsep.join(filter(None, [str(pages.REPO_ROOT), os.environ.get("PYTHONPATH")])),
-                   "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    os.environ.update(environment)  # the kernels are child processes: they inherit this environment
-    if quick:
-        os.environ["RESNET_NP_QUICK"] = "1"
-    else:
-        os.environ.pop("RESNET_NP_QUICK", None)
-    seconds, executed = {}, {}  # executed: page -> code cells of the first language's run
-    for language in pages.LANGUAGES:
-        for page, source in pages.sources(language):
-            if not page.endswith(".ipynb"):
-                continue
-            notebook = nbformat.read(pages.REPO_ROOT / source, as_version=4)
-            for cell in notebook.cells:
-                if cell.cell_type == "markdown":
-                    cell.source = pages.rewrite_links(cell.source, source, language, page,
-                                                      lambda path: copy_asset(path, docs))
-            code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-            original = executed.get(page)
-            if original is not None and [cell.source for cell in original] == [cell.source for cell in code]:
-                for cell, ran in zip(code, original, strict=True):
-                    cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
-            else:
-                workdir = scratch / language / page.replace("/", "_")
-                workdir.mkdir(parents=True, exist_ok=True)
-                log(f"execute {source}")
-                start = time.perf_counter()
-                NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
-                               resources={"metadata": {"path": str(workdir)}}).execute()
-                seconds[f"{language}/{page}"] = round(time.perf_counter() - start, 1)
-                executed.setdefault(page, code)
-            target = docs / language / page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebook, target)
-    return seconds
 
 
 def stage_demos(docs, quick, scratch):
@@ -208,11 +167,12 @@ def run_mkdocs(docs):
     built = STAGE / "site"
     for index, (language, config) in enumerate(write_configs(docs)):
         target = built if index == 0 else built / language
-        log(f"mkdocs build ({language})")
+        start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", str(config),
                         "--site-dir", str(STAGE / f"site_{language}")], check=True,
                        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         shutil.move(STAGE / f"site_{language}", target)
+        log(f"mkdocs ({language}): {time.perf_counter() - start:.0f} s")
     return built
 
 
@@ -235,8 +195,9 @@ def replace_folder(new, out):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build(quick, out):
+def build(quick, out, answers=True):
     check_out(out)  # before the long part, not after it
+    check_needs()
     timings, started = {}, time.perf_counter()
     docs, scratch = STAGE / "docs", STAGE / "scratch"
     shutil.rmtree(STAGE, ignore_errors=True)
@@ -246,21 +207,25 @@ def build(quick, out):
     stage_markdown(docs)
     stage_theme(docs)
     timings["stage"] = round(time.perf_counter() - step, 1)
+    log(f"stage: the pages of {len(pages.LANGUAGES)} languages in {timings['stage']:.0f} s")
 
     step = time.perf_counter()
-    notebooks = execute_notebooks(docs, quick, scratch)
+    notebooks = execute_notebooks(docs, quick, not answers, lambda path: copy_asset(path, docs), log)
     timings["notebooks"] = round(time.perf_counter() - step, 1)
+    log(f"notebooks: {len(notebooks)} executed in {timings['notebooks']:.0f} s")
 
     step = time.perf_counter()
     demos = stage_demos(docs, quick, scratch)
     timings["demos"] = round(time.perf_counter() - step, 1)
+    log(f"demos: {len(demos)} run in {timings['demos']:.0f} s")
 
     step = time.perf_counter()
     built = run_mkdocs(docs)
     timings["mkdocs"] = round(time.perf_counter() - step, 1)
     timings["total"] = round(time.perf_counter() - started, 1)
 
-    record = {"mode": "quick" if quick else "full", "finished": datetime.datetime.now(datetime.timezone.utc)
+    record = {"mode": "quick" if quick else "full", "answers": answers,
+              "finished": datetime.datetime.now(datetime.timezone.utc)
               .strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(), "seconds": timings,
               "notebook_seconds": notebooks, "demo_seconds": demos,
               "pages": sorted(str(path.relative_to(built)) for path in built.rglob("*.html")
@@ -274,9 +239,11 @@ def build(quick, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python website/build.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="notebooks and demos at their quick sizes")
+    parser.add_argument("--no-answers", action="store_true",
+                        help="the student site: the workbook's folded answers left out (default: the full site)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
-    build(args.quick, args.out.resolve())
+    build(args.quick, args.out.resolve(), answers=not args.no_answers)
     return 0
 
 

@@ -33,6 +33,11 @@ STYLE = {
     "axes.grid": True,
     "grid.alpha": 0.3,
 }
+TEXT_SIZES = ("font.size", "axes.titlesize", "axes.labelsize", "figure.titlesize", "legend.fontsize",
+              "xtick.labelsize", "ytick.labelsize")
+# The smallest text of a figure, in points per inch of its width: a wide figure (three panels side by side) shown
+# at a web page's column width C px still draws its tick labels and legends >= C / 111 px tall (>= 9 px at 1000 px).
+TEXT_POINTS_PER_INCH = 0.65
 PLAIN_STYLE = {"linestyle": "--", "marker": "s"}
 RESIDUAL_STYLE = {"linestyle": "-", "marker": "o"}
 
@@ -99,6 +104,12 @@ def write_csv(path, header, rows):
     return os.fspath(path)
 
 
+def style(width):
+    """STYLE for a figure `width` inches wide: no text smaller than TEXT_POINTS_PER_INCH * width points."""
+    smallest = TEXT_POINTS_PER_INCH * width
+    return {key: max(value, smallest) if key in TEXT_SIZES else value for key, value in STYLE.items()}
+
+
 @contextlib.contextmanager
 def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_options):
     """Yield (figure, axes 2-D array) in the projector style; on leaving the block save it as a PNG at `path`.
@@ -110,7 +121,7 @@ def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_o
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({**STYLE, **font_settings(language)}):
+    with matplotlib.rc_context({**style(figsize[0]), **font_settings(language)}):
         fig = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_options)
@@ -121,7 +132,9 @@ def figure(path, nrows=1, ncols=1, figsize=(11, 6.5), language="en", **subplot_o
             # (matplotlib would draw a box and only log it).
             for ax in fig.axes:  # colour bars included
                 ax.tick_params(which="both", labelfontfamily=["DejaVu Sans", *matplotlib.rcParams["font.family"]])
-        atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=DPI))
+        # The file's name as its PNG Title: a figure shown inline (a notebook) still says which file it is
+        atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=DPI,
+                                                    metadata={"Title": os.path.basename(path)}))
 
 
 def kind_color(residual, index=0, count=1):
