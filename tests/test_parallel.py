@@ -138,6 +138,37 @@ def test_chunk_size_aims_at_the_target_but_leaves_several_chunks():
     assert chunks.chunk_size(1, 1, 2048) == 1
 
 
+def test_no_chunk_is_smaller_than_the_least_work_worth_a_chunk():
+    assert chunks.chunk_size(16, 64, 4096, min_cost=2000) == 16  # 1024 in all: one chunk, run inline
+    assert chunks.chunk_size(64, 64, 4096, min_cost=2000) == 32  # 4096 in all: two equal chunks of 2048
+    assert chunks.chunk_size(100, 64, 4096, min_cost=2000) == 34  # 6400: three chunks, none under 2000
+    assert chunks.chunk_size(128, 1024, 4096, min_cost=2000) == 4  # big enough already: the target decides
+
+
+def test_a_small_op_is_one_chunk_and_a_large_one_is_split(monkeypatch, threads):
+    calls = []
+    original = chunks.run_in_chunks
+
+    def recording(work, total, chunk):
+        calls.append(-(-total // chunk))
+        return original(work, total, chunk)
+
+    relu_module = importlib.import_module("resnet_np.fast.relu")
+    monkeypatch.setattr(conv_module, "run_in_chunks", recording)
+    monkeypatch.setattr(relu_module, "run_in_chunks", recording)
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    small = rng.standard_normal((16, 16, 8, 8)).astype(np.float32)  # the digits' first stage, batch 16
+    fast.conv2d_forward(small, w, None, 1, 1)
+    fast.relu_forward(small)
+    assert calls == [1, 1]  # one chunk: run_in_chunks runs it on the calling thread, no hand-off
+    calls.clear()
+    large = rng.standard_normal((128, 16, 32, 32)).astype(np.float32)  # CIFAR's first stage, batch 128
+    fast.conv2d_forward(large, w, None, 1, 1)
+    fast.relu_forward(large)
+    assert calls[0] >= 8 and calls[1] >= 2, calls
+
+
 def _conv_in_one_product(x, w, b, stride, padding, dout):
     """The formulas of conv.py's docstring on the whole batch at once, with the NumPy im2col/col2im."""
     n, k = x.shape[0], w.shape[0]
@@ -153,6 +184,7 @@ def _conv_in_one_product(x, w, b, stride, padding, dout):
 @pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0)])
 def test_conv_in_chunks_equals_one_product_over_the_batch(monkeypatch, pool, stride, padding):
     monkeypatch.setattr(conv_module, "POSITIONS_PER_CHUNK", 1)  # 7 images: 7 chunks of one image
+    monkeypatch.setattr(conv_module, "MIN_MULTIPLY_ADDS_PER_CHUNK", 0)
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((7, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     previous = rn.set_num_threads(pool)
@@ -167,7 +199,10 @@ def test_conv_in_chunks_equals_one_product_over_the_batch(monkeypatch, pool, str
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_a_training_step_is_bit_for_bit_the_same_with_one_or_two_threads():
+def test_a_training_step_is_bit_for_bit_the_same_with_one_or_two_threads(monkeypatch):
+    # Chunks of the smallest work allowed, so that at this size every op really is split over the threads.
+    monkeypatch.setattr(conv_module, "MIN_MULTIPLY_ADDS_PER_CHUNK", 0)
+    monkeypatch.setattr(chunks, "MIN_VALUES_PER_CHUNK", 0)
     x = np.random.default_rng(1).standard_normal((16, 3, 8, 8)).astype(np.float32)
     results = []
     for threads in (1, 2):

@@ -35,20 +35,30 @@ _local = threading.local()  # .busy: this thread is already working on chunks (a
 
 
 VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNorm, ReLU, max pool): 1 MiB of float32
+# The least work worth a chunk of its own: below it, handing a chunk to a helper thread (waking it, waiting for it:
+# 30-60 us on 2 cores, more when another program holds a core) costs more than the chunk's work, and so does every
+# extra kernel call. Measured in docs/benchmarks.md ("Small sizes").
+MIN_VALUES_PER_CHUNK = 1 << 15
 
 
-def chunk_size(total, cost_per_item, target_cost, min_chunks=8):
+def chunk_size(total, cost_per_item, target_cost, min_chunks=8, min_cost=0):
     """Items per chunk: about target_cost / cost_per_item, but at least `min_chunks` chunks when there are enough
-    items (so that every thread gets several and a slow core holds up only its last one). Independent of the
-    number of threads, so that results are too."""
-    size = max(1, target_cost // max(1, cost_per_item))
-    return int(min(size, max(1, -(-total // min_chunks))))
+    items (so that every thread gets several and a slow core holds up only its last one), and no chunk of less
+    than min_cost: then as many equal chunks as min_cost fits in the whole (one for a small op, which
+    run_in_chunks runs inline). Independent of the number of threads, so that results are too."""
+    cost_per_item = max(1, cost_per_item)
+    size = min(max(1, target_cost // cost_per_item), -(-total // min_chunks))
+    if size * cost_per_item < min_cost:
+        chunks = max(1, total * cost_per_item // min_cost)
+        size = -(-total // chunks)
+    return int(max(1, min(size, total)))
 
 
 def rows_per_chunk(shape):
-    """Chunk size along the first axis of an array of `shape` for the value-wise ops (VALUES_PER_CHUNK values)."""
+    """Chunk size along the first axis of an array of `shape` for the value-wise ops (VALUES_PER_CHUNK values,
+    at least MIN_VALUES_PER_CHUNK)."""
     values_per_row = math.prod(shape[1:]) if len(shape) > 1 else 1
-    return chunk_size(shape[0], values_per_row, VALUES_PER_CHUNK)
+    return chunk_size(shape[0], values_per_row, VALUES_PER_CHUNK, min_cost=MIN_VALUES_PER_CHUNK)
 
 
 def run_in_chunks(work, total, chunk):
