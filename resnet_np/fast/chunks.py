@@ -107,6 +107,19 @@ def run_in_chunks(work, total, chunk):
     return results
 
 
+def sum_in_order(shares):
+    """Sum per-chunk results (arrays, or tuples of arrays) in chunk order, into the first share: the sum does not
+    depend on which thread ran which chunk."""
+    total = shares[0]
+    for share in shares[1:]:
+        if isinstance(total, tuple):
+            for into, value in zip(total, share, strict=True):
+                into += value
+        else:
+            total += share
+    return total
+
+
 def _get_pool(threads):
     """The pool, with threads - 1 helpers, started on first use."""
     global _pool

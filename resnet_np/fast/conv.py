@@ -40,7 +40,7 @@ import numpy as np
 from ..functional.conv import Conv2dCache, check_conv2d_inputs
 from ..validation import require_shape
 from . import im2col_kernels
-from .chunks import chunk_size, run_in_chunks
+from .chunks import chunk_size, run_in_chunks, sum_in_order
 from .im2col import col2im_into, im2col_into
 from .workspace import scratch
 
@@ -138,7 +138,7 @@ def backward_by_col2im(dout, x, w, geometry):
         return dw_share_transposed
 
     chunk = _images_per_chunk(n_images, out_h * out_w, weights.size)
-    dw_transposed = _sum_in_order(run_in_chunks(backward_images, n_images, chunk))
+    dw_transposed = sum_in_order(run_in_chunks(backward_images, n_images, chunk))
     return dx, np.ascontiguousarray(dw_transposed.T).reshape(w.shape)
 
 
@@ -165,7 +165,7 @@ def backward_by_convolution(dout, x, w, geometry):
         return g_share
 
     chunk = _images_per_chunk(n_images, height * width, rotated.size)
-    g = _sum_in_order(run_in_chunks(backward_images, n_images, chunk))
+    g = sum_in_order(run_in_chunks(backward_images, n_images, chunk))
     # G[(k, i', j'), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K first.
     dw = g.reshape(out_channels, kh, kw, channels)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
     return dx, np.ascontiguousarray(dw)
@@ -196,11 +196,3 @@ def _matrix_to_images(matrix, images):
 def _swap_leading_axes(source, destination):
     """destination[b, a, :] = source[a, b, :]. Both C-contiguous, so that the reshapes above are views."""
     im2col_kernels.swap_leading_axes_kernel(source, destination)
-
-
-def _sum_in_order(shares):
-    """Sum per-chunk results in chunk order, so the sum does not depend on which thread ran which chunk."""
-    total = shares[0]
-    for share in shares[1:]:
-        total += share
-    return total
