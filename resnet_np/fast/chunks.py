@@ -35,10 +35,11 @@ _local = threading.local()  # .busy: this thread is already working on chunks (a
 
 
 VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNorm, ReLU, max pool): 1 MiB of float32
-# The least work worth a chunk of its own: below it, handing a chunk to a helper thread (waking it, waiting for it:
-# 30-60 us on 2 cores, more when another program holds a core) costs more than the chunk's work, and so does every
-# extra kernel call. Measured in docs/benchmarks.md ("Small sizes").
-MIN_VALUES_PER_CHUNK = 1 << 15
+# The least work worth a chunk of its own. Handing a chunk to a helper thread costs ~30 us on 2 cores (the median
+# of an empty two-chunk run_in_chunks call with the lock hand-off), so a chunk should hold a few times that:
+# ReLU takes ~0.5 ns per float32 value and a BatchNorm forward (three passes) ~1 ns, so 128 Ki values (~65-130 us).
+# Smaller ops are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call.
+MIN_VALUES_PER_CHUNK = 1 << 17
 
 
 def chunk_size(total, cost_per_item, target_cost, min_chunks=8, min_cost=0):

@@ -48,8 +48,9 @@ from .workspace import scratch
 # ResNet-20's first stage). Measured at ResNet-20's layer shapes: 4096 and 8192 were best; 2048 was 5% slower at
 # the first stage (16 channels), the same at the others.
 POSITIONS_PER_CHUNK = 4096
-# ... but no chunk of fewer multiply-adds than this: below it the hand-off to a helper thread and the extra kernel
-# calls cost more than they save (small images, small batches; docs/benchmarks.md, "Small sizes").
+# ... but no chunk of fewer multiply-adds than this (4 Mi, ~150-250 us of a product and its im2col at 8x8 maps):
+# below it the hand-off to a helper thread (~30 us, chunks.py) and the extra kernel calls cost more than they save.
+# The digits (8x8, batch 16) then run every conv as one chunk on the calling thread; CIFAR batches are unchanged.
 MIN_MULTIPLY_ADDS_PER_CHUNK = 1 << 22
 
 
