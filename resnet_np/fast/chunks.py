@@ -2,8 +2,11 @@
 
     results = run_in_chunks(work, total=128, chunk=16)   # work(0, 16), work(16, 32), ... spread over the pool
 
-The pool has resnet_np.get_num_threads() - 1 helper threads; the calling thread takes chunks too. While the fast
-backend is chosen, BLAS runs each product on one thread (resnet_np/runtime.py applies that setting).
+The pool has resnet_np.get_num_threads() - 1 helper threads; the calling thread takes chunks too, and never waits
+for a helper that has not started one (_Job). An op too small to repay a hand-off is a single chunk, which runs
+on the calling thread (MIN_VALUES_PER_CHUNK below, MIN_MULTIPLY_ADDS_PER_CHUNK in conv.py): the digits' 8x8
+maps at batch 16 make no hand-off at all. While the fast backend is chosen, BLAS runs each product on one thread
+(resnet_np/runtime.py applies that setting).
 
 Why Python threads are enough: the heavy part of every chunk is a Numba kernel compiled with nogil=True or a
 NumPy matrix product, and both release Python's global interpreter lock, so the threads really run at once.
