@@ -161,7 +161,7 @@ def test_a_small_op_is_one_chunk_and_a_large_one_is_split(monkeypatch, threads):
     small = rng.standard_normal((16, 16, 8, 8)).astype(np.float32)  # the digits' first stage, batch 16
     fast.conv2d_forward(small, w, None, 1, 1)
     fast.relu_forward(small)
-    assert calls == [1, 1]  # one chunk: run_in_chunks runs it on the calling thread, no hand-off
+    assert calls and set(calls) == {1}  # one chunk, run on the calling thread (ReLU calls its kernel directly)
     calls.clear()
     large = rng.standard_normal((128, 16, 32, 32)).astype(np.float32)  # CIFAR's first stage, batch 128
     fast.conv2d_forward(large, w, None, 1, 1)

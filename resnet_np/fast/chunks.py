@@ -72,6 +72,8 @@ def run_in_chunks(work, total, chunk):
     when resnet_np.get_num_threads() > 1, else one after another in the calling thread; so do they while another
     thread of the program has the pool. An exception in any chunk is raised here after every thread has stopped.
     """
+    if chunk >= total:  # one chunk (a small op): no pool, no bookkeeping
+        return [work(0, total)] if total > 0 else []
     bounds = [(first, min(first + chunk, total)) for first in range(0, total, chunk)]
     threads = runtime.get_num_threads()
     if threads == 1 or len(bounds) == 1 or getattr(_local, "busy", False):
