@@ -145,6 +145,39 @@ def test_no_chunk_is_smaller_than_the_least_work_worth_a_chunk():
     assert chunks.chunk_size(128, 1024, 4096, min_cost=2000) == 4  # big enough already: the target decides
 
 
+def test_the_caller_does_not_wait_for_a_helper_that_has_not_started():
+    ran = []
+    job = chunks._Job(lambda first, stop: ran.append((first, stop)) or first, [(0, 1), (1, 2), (2, 3)])
+    job.take_chunks()  # the caller takes every chunk while no helper has woken
+    job.close()  # returns at once: nobody is inside a chunk
+    job.help()  # a helper that wakes now finds the job closed and runs nothing
+    assert ran == [(0, 1), (1, 2), (2, 3)] and job.results == [0, 1, 2] and not job.errors
+
+
+def test_the_caller_waits_for_a_helper_inside_a_chunk(threads):
+    inside, release = threading.Event(), threading.Event()
+
+    def work(first, stop):
+        if first == 0:  # the helper's chunk: it stays inside until released
+            inside.set()
+            release.wait(10)
+        return first
+
+    job = chunks._Job(work, [(0, 1), (1, 2)])
+    helper = threading.Thread(target=job.help)
+    helper.start()
+    assert inside.wait(10)  # the helper took chunk 0 and is working on it
+    job.take_chunks()  # the caller takes chunk 1
+    closed = threading.Thread(target=job.close)
+    closed.start()
+    closed.join(0.2)
+    assert closed.is_alive()  # still waiting: the helper's chunk is not finished
+    release.set()
+    closed.join(10)
+    helper.join(10)
+    assert not closed.is_alive() and job.results == [0, 1]
+
+
 def test_a_small_op_is_one_chunk_and_a_large_one_is_split(monkeypatch, threads):
     calls = []
     original = chunks.run_in_chunks
