@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from resnet_np.bench import machine, models, timing
+from resnet_np.bench import machine, models, small_sizes, timing
 
 
 def test_machine_description_names_cpu_blas_and_versions():
@@ -24,6 +24,20 @@ def test_compare_runs_ours_without_torch():
     assert "resnet8" in models.format_rows([row])
 
 
+def test_small_sizes_row_without_torch_has_both_thread_counts():
+    row = small_sizes.measure(1, 8, 4, repeats=1, torch=None, depth=8)
+    assert row["ours_ms"] > 0 and row["ours_1_thread_ms"] > 0 and row["torch_ms"] is None and row["ratio"] is None
+    assert "1x8x8" in small_sizes.format_rows([row])
+
+
+def test_torch_twin_takes_the_input_channels():
+    torch = pytest.importorskip("torch")
+    from resnet_np.bench import torch_models
+
+    twin = torch_models.build(torch, depth=8, in_channels=1)
+    assert twin(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
 def test_torch_twin_has_our_parameter_shapes():
     torch = pytest.importorskip("torch")
     from resnet_np.bench import torch_models
@@ -42,7 +56,8 @@ def test_bench_command_quick_prints_the_tables(tmp_path, capsys):
                      "--skip", "memory", "--skip", "startup"])
     out = capsys.readouterr().out
     assert code == 0
-    for heading in ("CPU:", "ours ms", "train step", "images/s against batch", "GFLOP/s"):
+    for heading in ("CPU:", "ours ms", "train step", "Small sizes", "ours/torch (1 thr)", "images/s against batch",
+                    "GFLOP/s"):
         assert heading in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temporary file left behind

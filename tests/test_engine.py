@@ -146,6 +146,7 @@ def test_float64_upstream_on_float32_layers_matches_the_reference():
 def test_maxpool_kernels_equal_the_reference(monkeypatch, x_shape, kernel, stride, padding, dtype):
     """Same maxima, same winners (ties included), same gradients; chunks of one image each."""
     monkeypatch.setattr(chunks, "VALUES_PER_CHUNK", 1)
+    monkeypatch.setattr(chunks, "MIN_VALUES_PER_CHUNK", 0)
     rng = np.random.default_rng(9)
     x = rng.integers(-3, 4, x_shape).astype(dtype)  # small integers: many ties inside a window
     x[0, 0, 0, :2] = -np.inf  # a window may hold nothing but -inf and padding

@@ -138,6 +138,70 @@ def test_chunk_size_aims_at_the_target_but_leaves_several_chunks():
     assert chunks.chunk_size(1, 1, 2048) == 1
 
 
+def test_no_chunk_is_smaller_than_the_least_work_worth_a_chunk():
+    assert chunks.chunk_size(16, 64, 4096, min_cost=2000) == 16  # 1024 in all: one chunk, run inline
+    assert chunks.chunk_size(64, 64, 4096, min_cost=2000) == 32  # 4096 in all: two equal chunks of 2048
+    assert chunks.chunk_size(100, 64, 4096, min_cost=2000) == 34  # 6400: three chunks, none under 2000
+    assert chunks.chunk_size(128, 1024, 4096, min_cost=2000) == 4  # big enough already: the target decides
+
+
+def test_the_caller_does_not_wait_for_a_helper_that_has_not_started():
+    ran = []
+    job = chunks._Job(lambda first, stop: ran.append((first, stop)) or first, [(0, 1), (1, 2), (2, 3)])
+    job.take_chunks()  # the caller takes every chunk while no helper has woken
+    job.close()  # returns at once: nobody is inside a chunk
+    job.help()  # a helper that wakes now finds the job closed and runs nothing
+    assert ran == [(0, 1), (1, 2), (2, 3)] and job.results == [0, 1, 2] and not job.errors
+
+
+def test_the_caller_waits_for_a_helper_inside_a_chunk(threads):
+    inside, release = threading.Event(), threading.Event()
+
+    def work(first, stop):
+        if first == 0:  # the helper's chunk: it stays inside until released
+            inside.set()
+            release.wait(10)
+        return first
+
+    job = chunks._Job(work, [(0, 1), (1, 2)])
+    helper = threading.Thread(target=job.help)
+    helper.start()
+    assert inside.wait(10)  # the helper took chunk 0 and is working on it
+    job.take_chunks()  # the caller takes chunk 1
+    closed = threading.Thread(target=job.close)
+    closed.start()
+    closed.join(0.2)
+    assert closed.is_alive()  # still waiting: the helper's chunk is not finished
+    release.set()
+    closed.join(10)
+    helper.join(10)
+    assert not closed.is_alive() and job.results == [0, 1]
+
+
+def test_a_small_op_is_one_chunk_and_a_large_one_is_split(monkeypatch, threads):
+    calls = []
+    original = chunks.run_in_chunks
+
+    def recording(work, total, chunk):
+        calls.append(-(-total // chunk))
+        return original(work, total, chunk)
+
+    relu_module = importlib.import_module("resnet_np.fast.relu")
+    monkeypatch.setattr(conv_module, "run_in_chunks", recording)
+    monkeypatch.setattr(relu_module, "run_in_chunks", recording)
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    small = rng.standard_normal((16, 16, 8, 8)).astype(np.float32)  # the digits' first stage, batch 16
+    fast.conv2d_forward(small, w, None, 1, 1)
+    fast.relu_forward(small)
+    assert calls and set(calls) == {1}  # one chunk, run on the calling thread (ReLU calls its kernel directly)
+    calls.clear()
+    large = rng.standard_normal((128, 16, 32, 32)).astype(np.float32)  # CIFAR's first stage, batch 128
+    fast.conv2d_forward(large, w, None, 1, 1)
+    fast.relu_forward(large)
+    assert calls[0] >= 8 and calls[1] >= 2, calls
+
+
 def _conv_in_one_product(x, w, b, stride, padding, dout):
     """The formulas of conv.py's docstring on the whole batch at once, with the NumPy im2col/col2im."""
     n, k = x.shape[0], w.shape[0]
@@ -153,6 +217,7 @@ def _conv_in_one_product(x, w, b, stride, padding, dout):
 @pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0)])
 def test_conv_in_chunks_equals_one_product_over_the_batch(monkeypatch, pool, stride, padding):
     monkeypatch.setattr(conv_module, "POSITIONS_PER_CHUNK", 1)  # 7 images: 7 chunks of one image
+    monkeypatch.setattr(conv_module, "MIN_MULTIPLY_ADDS_PER_CHUNK", 0)
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((7, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     previous = rn.set_num_threads(pool)
@@ -167,7 +232,10 @@ def test_conv_in_chunks_equals_one_product_over_the_batch(monkeypatch, pool, str
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_a_training_step_is_bit_for_bit_the_same_with_one_or_two_threads():
+def test_a_training_step_is_bit_for_bit_the_same_with_one_or_two_threads(monkeypatch):
+    # Chunks of the smallest work allowed, so that at this size every op really is split over the threads.
+    monkeypatch.setattr(conv_module, "MIN_MULTIPLY_ADDS_PER_CHUNK", 0)
+    monkeypatch.setattr(chunks, "MIN_VALUES_PER_CHUNK", 0)
     x = np.random.default_rng(1).standard_normal((16, 3, 8, 8)).astype(np.float32)
     results = []
     for threads in (1, 2):

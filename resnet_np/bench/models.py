@@ -17,10 +17,10 @@ from .machine import torch_or_none
 from .timing import format_table
 
 
-def _build(depth, imagenet_layers, dtype, seed=0):
+def _build(depth, imagenet_layers, dtype, seed=0, in_channels=3):
     if depth is not None:
-        return cifar_resnet(depth, dtype=dtype, seed=seed)
-    return imagenet_resnet("basic", imagenet_layers, num_classes=10, dtype=dtype, seed=seed)
+        return cifar_resnet(depth, dtype=dtype, seed=seed, in_channels=in_channels)
+    return imagenet_resnet("basic", imagenet_layers, num_classes=10, dtype=dtype, seed=seed, in_channels=in_channels)
 
 
 def _our_step(model, x, labels, optimizer):
@@ -76,15 +76,16 @@ def interleaved_medians(functions, repeats, warmup=1):
 
 
 def compare(kind, depth=20, batch=128, dtype="float32", input_size=32, imagenet_layers=None, repeats=5,
-            torch=None):
+            torch=None, in_channels=3):
     """Time one model, ours and (if available) torch's. kind: "train" (one SGD step) or "forward".
 
-    Returns {"model", "kind", "batch", "input", "dtype", "ours_ms", "torch_ms", "ratio", "ours_ips", "torch_ips"}.
+    Returns {"model", "kind", "batch", "input", "channels", "dtype", "ours_ms", "torch_ms", "ratio", "ours_ips",
+    "torch_ips"}.
     """
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, 3, input_size, input_size)).astype(dtype)
+    x = rng.standard_normal((batch, in_channels, input_size, input_size)).astype(dtype)
     labels = rng.integers(0, 10, batch)
-    model = _build(depth, imagenet_layers, dtype)
+    model = _build(depth, imagenet_layers, dtype, in_channels=in_channels)
     if kind == "train":
         optimizer = SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
         functions = [_our_step(model, x, labels, optimizer)]
@@ -92,7 +93,7 @@ def compare(kind, depth=20, batch=128, dtype="float32", input_size=32, imagenet_
         functions = [_our_forward(model, x)]
     if torch is not None:
         torch.manual_seed(0)
-        twin = torch_models.build(torch, depth, imagenet_layers).to(getattr(torch, dtype))
+        twin = torch_models.build(torch, depth, imagenet_layers, in_channels=in_channels).to(getattr(torch, dtype))
         if kind == "train":
             optimizer = torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
             functions.append(_torch_step(torch, twin, x, labels, optimizer))
@@ -102,7 +103,7 @@ def compare(kind, depth=20, batch=128, dtype="float32", input_size=32, imagenet_
     ours, theirs = times[0], (times[1] if len(times) > 1 else None)
     name = f"resnet{depth}" if depth is not None else f"resnet{2 * sum(imagenet_layers) + 2}"
     return {
-        "model": name, "kind": kind, "batch": batch, "input": input_size, "dtype": dtype,
+        "model": name, "kind": kind, "batch": batch, "input": input_size, "channels": in_channels, "dtype": dtype,
         "ours_ms": ours * 1e3, "torch_ms": None if theirs is None else theirs * 1e3,
         "ratio": None if theirs is None else ours / theirs,
         "ours_ips": batch / ours, "torch_ips": None if theirs is None else batch / theirs,

@@ -5,8 +5,9 @@ option-A (zero-padding) shortcut, with the same parameter names, so weights can 
 """
 
 
-def build(torch, depth=None, imagenet_layers=None, num_classes=10):
-    """A torch ResNet: CIFAR-style with `depth` = 6n + 2, or ImageNet-style BasicBlock with `imagenet_layers`."""
+def build(torch, depth=None, imagenet_layers=None, num_classes=10, in_channels=3):
+    """A torch ResNet: CIFAR-style with `depth` = 6n + 2, or ImageNet-style BasicBlock with `imagenet_layers`;
+    `in_channels` input channels (1 for the digits)."""
     tnn = torch.nn
 
     class ZeroPadShortcut(tnn.Module):
@@ -33,8 +34,8 @@ def build(torch, depth=None, imagenet_layers=None, num_classes=10):
     class ResNet(tnn.Module):
         def __init__(self, layers, widths, cifar):
             super().__init__()
-            self.conv1 = tnn.Conv2d(3, widths[0], 3, 1, 1, bias=False) if cifar else \
-                tnn.Conv2d(3, widths[0], 7, 2, 3, bias=False)
+            self.conv1 = tnn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False) if cifar else \
+                tnn.Conv2d(in_channels, widths[0], 7, 2, 3, bias=False)
             self.bn1 = tnn.BatchNorm2d(widths[0])
             self.maxpool = tnn.Identity() if cifar else tnn.MaxPool2d(3, 2, 1)
             channels, stages = widths[0], []

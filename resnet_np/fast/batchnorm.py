@@ -15,7 +15,7 @@ from ..functional.batchnorm import (
 )
 from ..validation import require_shape
 from . import batchnorm_kernels
-from .chunks import rows_per_chunk, run_in_chunks
+from .chunks import rows_per_chunk, run_in_chunks, sum_in_order
 
 
 def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
@@ -59,7 +59,7 @@ def batchnorm2d_backward(dout, cache):
         batchnorm_kernels.gradient_sums(dout[first:stop], x[first:stop], mean, inv_std, dbeta_sums, dgamma_sums)
         return dbeta_sums, dgamma_sums
 
-    dbeta64, dgamma64 = np.sum(run_in_chunks(gradient_sums, dout.shape[0], chunk), axis=0)
+    dbeta64, dgamma64 = sum_in_order(run_in_chunks(gradient_sums, dout.shape[0], chunk))
     dbeta, dgamma = dbeta64.astype(dout.dtype), dgamma64.astype(dout.dtype)
     scale = cache.gamma * inv_std
     if not cache.training:
@@ -84,4 +84,4 @@ def _sum_over_chunks(kernel, x, chunk, *arguments):
         kernel(x[first:stop], *arguments, sums)
         return sums
 
-    return np.sum(run_in_chunks(chunk_sums, x.shape[0], chunk), axis=0)
+    return sum_in_order(run_in_chunks(chunk_sums, x.shape[0], chunk))

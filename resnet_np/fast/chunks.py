@@ -2,8 +2,11 @@
 
     results = run_in_chunks(work, total=128, chunk=16)   # work(0, 16), work(16, 32), ... spread over the pool
 
-The pool has resnet_np.get_num_threads() - 1 helper threads; the calling thread takes chunks too. While the fast
-backend is chosen, BLAS runs each product on one thread (resnet_np/runtime.py applies that setting).
+The pool has resnet_np.get_num_threads() - 1 helper threads; the calling thread takes chunks too, and never waits
+for a helper that has not started one (_Job). An op too small to repay a hand-off is a single chunk, which runs
+on the calling thread (MIN_VALUES_PER_CHUNK below, MIN_MULTIPLY_ADDS_PER_CHUNK in conv.py): the digits' 8x8
+maps at batch 16 make no hand-off at all. While the fast backend is chosen, BLAS runs each product on one thread
+(resnet_np/runtime.py applies that setting).
 
 Why Python threads are enough: the heavy part of every chunk is a Numba kernel compiled with nogil=True or a
 NumPy matrix product, and both release Python's global interpreter lock, so the threads really run at once.
@@ -35,20 +38,31 @@ _local = threading.local()  # .busy: this thread is already working on chunks (a
 
 
 VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNorm, ReLU, max pool): 1 MiB of float32
+# The least work worth a chunk of its own. Handing a chunk to a helper thread costs ~30 us on 2 cores (the median
+# of an empty two-chunk run_in_chunks call with the lock hand-off), so a chunk should hold a few times that:
+# ReLU takes ~0.5 ns per float32 value and a BatchNorm forward (three passes) ~1 ns, so 128 Ki values (~65-130 us).
+# Smaller ops are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call.
+MIN_VALUES_PER_CHUNK = 1 << 17
 
 
-def chunk_size(total, cost_per_item, target_cost, min_chunks=8):
+def chunk_size(total, cost_per_item, target_cost, min_chunks=8, min_cost=0):
     """Items per chunk: about target_cost / cost_per_item, but at least `min_chunks` chunks when there are enough
-    items (so that every thread gets several and a slow core holds up only its last one). Independent of the
-    number of threads, so that results are too."""
-    size = max(1, target_cost // max(1, cost_per_item))
-    return int(min(size, max(1, -(-total // min_chunks))))
+    items (so that every thread gets several and a slow core holds up only its last one), and no chunk of less
+    than min_cost: then as many equal chunks as min_cost fits in the whole (one for a small op, which
+    run_in_chunks runs inline). Independent of the number of threads, so that results are too."""
+    cost_per_item = max(1, cost_per_item)
+    size = min(max(1, target_cost // cost_per_item), -(-total // min_chunks))
+    if size * cost_per_item < min_cost:
+        chunks = max(1, total * cost_per_item // min_cost)
+        size = -(-total // chunks)
+    return int(max(1, min(size, total)))
 
 
 def rows_per_chunk(shape):
-    """Chunk size along the first axis of an array of `shape` for the value-wise ops (VALUES_PER_CHUNK values)."""
+    """Chunk size along the first axis of an array of `shape` for the value-wise ops (VALUES_PER_CHUNK values,
+    at least MIN_VALUES_PER_CHUNK)."""
     values_per_row = math.prod(shape[1:]) if len(shape) > 1 else 1
-    return chunk_size(shape[0], values_per_row, VALUES_PER_CHUNK)
+    return chunk_size(shape[0], values_per_row, VALUES_PER_CHUNK, min_cost=MIN_VALUES_PER_CHUNK)
 
 
 def run_in_chunks(work, total, chunk):
@@ -58,6 +72,8 @@ def run_in_chunks(work, total, chunk):
     when resnet_np.get_num_threads() > 1, else one after another in the calling thread; so do they while another
     thread of the program has the pool. An exception in any chunk is raised here after every thread has stopped.
     """
+    if chunk >= total:  # one chunk (a small op): no pool, no bookkeeping
+        return [work(0, total)] if total > 0 else []
     bounds = [(first, min(first + chunk, total)) for first in range(0, total, chunk)]
     threads = runtime.get_num_threads()
     if threads == 1 or len(bounds) == 1 or getattr(_local, "busy", False):
@@ -65,36 +81,87 @@ def run_in_chunks(work, total, chunk):
     pool = _get_pool(threads)
     if not pool.lock.acquire(blocking=False):  # another thread of the program has the pool: do the work alone
         return [work(first, stop) for first, stop in bounds]
-
-    results = [None] * len(bounds)
-    next_chunk = itertools.count()  # next() on it is atomic under the GIL: each chunk is taken exactly once
-    error_handling = np.geterr()  # np.errstate is per thread: the helpers must follow the caller's
-
-    def worker():
+    try:
+        job = _Job(work, bounds)
+        pool.lend(job)
         _local.busy = True
         try:
-            with np.errstate(**error_handling):
-                for index in next_chunk:
-                    if index >= len(bounds):
-                        return
-                    results[index] = work(*bounds[index])
+            job.take_chunks()  # the calling thread takes chunks too
         finally:
             _local.busy = False
-
-    try:
-        helpers = pool.helpers[:len(bounds) - 1]
-        for helper in helpers:
-            helper.start(worker)
-        try:
-            worker()  # the calling thread takes chunks too
-        finally:
-            errors = [helper.wait() for helper in helpers]  # wait for every helper before raising anything
+        job.close()  # waits for the helpers still inside a chunk; none that is yet to start
     finally:
+        pool.job = None
         pool.lock.release()
-    for error in errors:
-        if error is not None:
-            raise error
-    return results
+    if job.errors:
+        raise job.errors[0]
+    return job.results
+
+
+class _Job:
+    """One run_in_chunks call: its chunks, their results, and who is working on them.
+
+    The calling thread takes chunks until none is left, then closes the job: it waits for the helpers that are
+    inside a chunk, and for no other. A helper that wakes after the close (its core was busy with another
+    program, say) finds the job closed and goes back to sleep, so a slow core never holds up the caller for more
+    than one chunk, and not at all when it has not started one.
+    """
+
+    def __init__(self, work, bounds):
+        self.work, self.bounds = work, bounds
+        self.results = [None] * len(bounds)
+        self.errors = []
+        self.error_handling = np.geterr()  # np.errstate is per thread: the helpers must follow the caller's
+        self._next_chunk = itertools.count()  # next() on it is atomic under the GIL: each chunk is taken once
+        self._lock = threading.Lock()
+        self._closed, self._working = False, 0
+        self._finished = threading.Lock()
+        self._finished.acquire()  # released by the last helper to leave a closed job
+
+    def take_chunks(self):
+        try:
+            for index in self._next_chunk:
+                if index >= len(self.bounds):
+                    return
+                self.results[index] = self.work(*self.bounds[index])
+        except BaseException as error:  # raised by run_in_chunks once every thread has stopped
+            self.errors.append(error)
+
+    def help(self):
+        """A helper's share: chunks until none is left, unless the job is closed already."""
+        with self._lock:
+            if self._closed:
+                return
+            self._working += 1
+        try:
+            with np.errstate(**self.error_handling):
+                self.take_chunks()
+        finally:
+            with self._lock:
+                self._working -= 1
+                last_out = self._closed and self._working == 0
+            if last_out:
+                self._finished.release()
+
+    def close(self):
+        with self._lock:
+            self._closed = True
+            wait = self._working > 0
+        if wait:
+            self._finished.acquire()
+
+
+def sum_in_order(shares):
+    """Sum per-chunk results (arrays, or tuples of arrays) in chunk order, into the first share: the sum does not
+    depend on which thread ran which chunk."""
+    total = shares[0]
+    for share in shares[1:]:
+        if isinstance(total, tuple):
+            for into, value in zip(total, share, strict=True):
+                into += value
+        else:
+            total += share
+    return total
 
 
 def _get_pool(threads):
@@ -131,58 +198,44 @@ class _Pool:
     """The helper threads, and the lock that lends all of them to one caller at a time.
 
     A caller that finds the pool lent out does its chunks alone, at once, rather than wait for the other caller's
-    work (with concurrent.futures it queued its share behind it).
+    work (with concurrent.futures it queued its share behind it). Helpers sleep on a semaphore; lend() wakes
+    them, and each joins the job it finds, if it is still open. Measured on 2 threads: a run_in_chunks call with
+    nothing to do costs about 30 us (concurrent.futures: 39 us); a ResNet-20 training step makes ~170 calls at
+    CIFAR size, and small inputs make one chunk per op, which runs on the calling thread with no hand-off.
     """
 
     def __init__(self, size):
         self.lock = threading.Lock()
-        self.helpers = [_Helper(f"resnet_np-{index}") for index in range(size)]
+        self.job = None  # the open job, or _STOP
+        self._wake = threading.Semaphore(0)
+        self._threads = [threading.Thread(target=self._helper, name=f"resnet_np-{index}", daemon=True)
+                         for index in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def lend(self, job):
+        """Wake as many helpers as the job has chunks beyond the caller's first."""
+        self.job = job
+        for _ in range(min(len(self._threads), len(job.bounds) - 1)):
+            self._wake.release()
 
     def stop(self):
         with self.lock:
-            for helper in self.helpers:
-                helper.stop()
+            self.job = _STOP
+            for _ in self._threads:
+                self._wake.release()
+            for thread in self._threads:
+                thread.join()
 
-
-class _Helper:
-    """A thread that sleeps until start(task) hands it a function, runs it, and then lets wait() return.
-
-    Two plain locks carry the hand-off. Measured on 2 threads: a run_in_chunks call with nothing to do costs
-    30 us this way and 39 us through concurrent.futures (a queue, a Future and condition variables); a ResNet-20
-    training step makes ~170 calls.
-    """
-
-    def __init__(self, name):
-        self._wake, self._finished = threading.Lock(), threading.Lock()
-        self._wake.acquire()  # held: the thread sleeps on it until start() releases it
-        self._finished.acquire()  # held until the task has run
-        self._task, self._error = None, None
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._thread.start()
-
-    def start(self, task):
-        self._task = task
-        self._wake.release()
-
-    def wait(self):
-        """Block until the task started last has finished; return the exception it raised, or None."""
-        self._finished.acquire()
-        error, self._error, self._task = self._error, None, None
-        return error
-
-    def stop(self):
-        self.start(None)  # None is the signal to end the loop
-        self._thread.join()
-
-    def _loop(self):
+    def _helper(self):
+        _local.busy = True  # a helper's own run_in_chunks calls (nested ones) run inline
         while True:
             self._wake.acquire()
-            task = self._task
-            if task is None:
+            job = self.job
+            if job is _STOP:
                 return
-            try:
-                task()
-            except BaseException as error:  # handed to the caller by wait()
-                self._error = error
-            finally:
-                self._finished.release()
+            if job is not None:  # None: the call it was woken for has finished without it
+                job.help()
+
+
+_STOP = object()  # the job that ends the helpers

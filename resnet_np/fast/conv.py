@@ -40,7 +40,7 @@ import numpy as np
 from ..functional.conv import Conv2dCache, check_conv2d_inputs
 from ..validation import require_shape
 from . import im2col_kernels
-from .chunks import chunk_size, run_in_chunks
+from .chunks import chunk_size, run_in_chunks, sum_in_order
 from .im2col import col2im_into, im2col_into
 from .workspace import scratch
 
@@ -48,6 +48,10 @@ from .workspace import scratch
 # ResNet-20's first stage). Measured at ResNet-20's layer shapes: 4096 and 8192 were best; 2048 was 5% slower at
 # the first stage (16 channels), the same at the others.
 POSITIONS_PER_CHUNK = 4096
+# ... but no chunk of fewer multiply-adds than this (4 Mi, ~150-250 us of a product and its im2col at 8x8 maps):
+# below it the hand-off to a helper thread (~30 us, chunks.py) and the extra kernel calls cost more than they save.
+# The digits (8x8, batch 16) then run every conv as one chunk on the calling thread; CIFAR batches are unchanged.
+MIN_MULTIPLY_ADDS_PER_CHUNK = 1 << 22
 
 
 def conv2d_forward(x, w, b=None, stride=1, padding=0):
@@ -70,7 +74,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         product = np.matmul(weights, cols, out=scratch("product", (out_channels, positions), x.dtype))
         _matrix_to_images(product, out[first:stop])
 
-    run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w))
+    run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w, weights.size))
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out, Conv2dCache(x, w, geometry, b is not None)
@@ -134,7 +138,8 @@ def backward_by_col2im(dout, x, w, geometry):
         col2im_into(dcols, kh, kw, geometry, dx[first:stop])
         return dw_share_transposed
 
-    dw_transposed = _sum_in_order(run_in_chunks(backward_images, n_images, _images_per_chunk(n_images, out_h * out_w)))
+    chunk = _images_per_chunk(n_images, out_h * out_w, weights.size)
+    dw_transposed = sum_in_order(run_in_chunks(backward_images, n_images, chunk))
     return dx, np.ascontiguousarray(dw_transposed.T).reshape(w.shape)
 
 
@@ -160,15 +165,18 @@ def backward_by_convolution(dout, x, w, geometry):
         _matrix_to_images(dx_matrix, dx[first:stop])
         return g_share
 
-    g = _sum_in_order(run_in_chunks(backward_images, n_images, _images_per_chunk(n_images, height * width)))
+    chunk = _images_per_chunk(n_images, height * width, rotated.size)
+    g = sum_in_order(run_in_chunks(backward_images, n_images, chunk))
     # G[(k, i', j'), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K first.
     dw = g.reshape(out_channels, kh, kw, channels)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
     return dx, np.ascontiguousarray(dw)
 
 
-def _images_per_chunk(n_images, positions_per_image):
-    """Chunk size in images: about POSITIONS_PER_CHUNK columns of the matrix products per chunk."""
-    return chunk_size(n_images, positions_per_image, POSITIONS_PER_CHUNK)
+def _images_per_chunk(n_images, positions_per_image, weights_size):
+    """Chunk size in images: about POSITIONS_PER_CHUNK columns of the matrix products per chunk, and at least
+    MIN_MULTIPLY_ADDS_PER_CHUNK multiply-adds (weights_size = K*C*kh*kw per column) in each product."""
+    return chunk_size(n_images, positions_per_image, POSITIONS_PER_CHUNK,
+                      min_cost=-(-MIN_MULTIPLY_ADDS_PER_CHUNK // weights_size))
 
 
 def _images_to_matrix(images, matrix):
@@ -189,11 +197,3 @@ def _matrix_to_images(matrix, images):
 def _swap_leading_axes(source, destination):
     """destination[b, a, :] = source[a, b, :]. Both C-contiguous, so that the reshapes above are views."""
     im2col_kernels.swap_leading_axes_kernel(source, destination)
-
-
-def _sum_in_order(shares):
-    """Sum per-chunk results in chunk order, so the sum does not depend on which thread ran which chunk."""
-    total = shares[0]
-    for share in shares[1:]:
-        total += share
-    return total

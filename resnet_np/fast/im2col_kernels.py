@@ -74,34 +74,39 @@ def im2col_shifted_plane_kernel(x, kh, kw, pad_h, pad_w, out_h, out_w, cols):
     So each image's stretch of a cols row is the flattened plane, shifted: one long copy instead of out_h short
     ones (20-30% faster at ResNet's 3x3 layers). The few entries whose shifted pixel wrapped round a row's edge
     are padding: they are zeroed afterwards, as are the output rows that lie wholly in the padding.
+    The bounds of a row depend only on (i, j), so they are worked out once per row and the images follow in the
+    innermost loop but one: on small planes (2x2 to 8x8) the per-row bookkeeping otherwise cost 2-4x the copy.
     """
     n_images, channels, height, width = x.shape
     plane_size = out_h * out_w
-    for n in range(n_images):
-        for c in range(channels):
-            plane = x[n, c].ravel()
-            for i in range(kh):
-                oh_first, oh_stop = _inside(i, 1, pad_h, height, out_h)
-                for j in range(kw):
-                    row = cols[(c * kh + i) * kw + j, n * plane_size:(n + 1) * plane_size]
-                    shift = (i - pad_h) * width + (j - pad_w)
-                    first, stop = oh_first * out_w, oh_stop * out_w  # the output rows inside the image
-                    copy_first = min(max(first, -shift), stop)  # ... whose shifted index lies in the plane
-                    copy_stop = max(copy_first, min(stop, height * width - shift))
+    pixels = height * width
+    x_flat = x.reshape(n_images * channels * pixels)
+    for c in range(channels):
+        for i in range(kh):
+            oh_first, oh_stop = _inside(i, 1, pad_h, height, out_h)
+            for j in range(kw):
+                row = cols[(c * kh + i) * kw + j]
+                shift = (i - pad_h) * width + (j - pad_w)
+                first, stop = oh_first * out_w, oh_stop * out_w  # the output rows inside the image
+                copy_first = min(max(first, -shift), stop)  # ... whose shifted index lies in the plane
+                copy_stop = max(copy_first, min(stop, pixels - shift))
+                ow_first, ow_stop = _inside(j, 1, pad_w, width, out_w)
+                for n in range(n_images):
+                    start = uintp(n * plane_size)
                     for p in range(copy_first):
-                        row[uintp(p)] = 0
+                        row[start + uintp(p)] = 0
                     if copy_stop > copy_first:
-                        source = uintp(copy_first + shift)
+                        source = uintp((n * channels + c) * pixels + copy_first + shift)
+                        destination = start + uintp(copy_first)
                         for k in range(uintp(copy_stop - copy_first)):
-                            row[uintp(copy_first) + k] = plane[source + k]
+                            row[destination + k] = x_flat[source + k]
                     for p in range(copy_stop, plane_size):
-                        row[uintp(p)] = 0
-                    ow_first, ow_stop = _inside(j, 1, pad_w, width, out_w)
+                        row[start + uintp(p)] = 0
                     for oh in range(oh_first, oh_stop):  # the wrapped-round entries at both ends of each row
                         for ow in range(ow_first):
-                            row[uintp(oh * out_w + ow)] = 0
+                            row[start + uintp(oh * out_w + ow)] = 0
                         for ow in range(ow_stop, out_w):
-                            row[uintp(oh * out_w + ow)] = 0
+                            row[start + uintp(oh * out_w + ow)] = 0
 
 
 @njit(cache=True, nogil=True)

@@ -37,6 +37,9 @@ def _in_chunks(kernel, *arrays):
     """kernel(*flat slices) on chunks along the first axis of same-shaped contiguous arrays."""
     if arrays[0].size == 0:
         return
+    if arrays[0].ndim > 0 and rows_per_chunk(arrays[0].shape) >= len(arrays[0]):  # one chunk: one kernel call
+        kernel(*(array.reshape(-1) for array in arrays))
+        return
     rows = [np.atleast_1d(array) for array in arrays]  # views; a 0-d array becomes one row
     flat = [row.reshape(len(row), -1) for row in rows]
 

@@ -51,6 +51,10 @@ class HookHandle:
         self._hooks.pop(self.id, None)
 
 
+# Attributes every forward and backward sets (never a parameter, buffer or child): __setattr__ skips the registries.
+_BOOKKEEPING = frozenset({"_cache", "_awaiting_backward", "_backward_done", "_forward_output"})
+
+
 class Module:
     """Base class: parameters, buffers and children registered by attribute assignment; forward and backward."""
 
@@ -76,6 +80,9 @@ class Module:
     # ------------------------------------------------------------------------------------------------------------
 
     def __setattr__(self, name, value):
+        if name in _BOOKKEEPING:  # set several times per call of every layer: skip the registry look-ups
+            object.__setattr__(self, name, value)
+            return
         registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), self.__dict__.get("_buffers")
         if registries[0] is None:
             if isinstance(value, (Parameter, Module)):
@@ -236,8 +243,9 @@ class Module:
     def backward(self, dout):
         """dout = dL/d(output of the last forward) -> dL/d(input); parameter gradients are added into .grad."""
         dout = self._check_backward_allowed(dout)
-        for hook in list(self._backward_hooks.values()):
-            hook(self, dout)
+        if self._backward_hooks:
+            for hook in list(self._backward_hooks.values()):
+                hook(self, dout)
         dx = self._backward(dout)
         self._cache = None  # free the memory: the cache served its one backward
         self._awaiting_backward = False
@@ -254,8 +262,9 @@ class Module:
             raise LayerInputError(f"{self.describe()}: {error}") from error
         self._forward_output = (np.shape(out), getattr(out, "dtype", None))
         self._awaiting_backward, self._backward_done = True, False
-        for hook in list(self._forward_hooks.values()):
-            hook(self, out)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                hook(self, out)
         return out
 
     def _check_backward_allowed(self, dout):

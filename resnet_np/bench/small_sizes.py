@@ -1,0 +1,96 @@
+"""The sizes the course runs at: resnet20 training steps on small images and small batches, ours beside PyTorch.
+
+The main job trains on 8x8 digits at batch 64, the lecture-size demos on 8x8 and 16x16 inputs, the notebooks and
+the tests on tiny nets. There a step is hundreds of small ops, and what decides the speed is the fixed cost of each
+call (Python, dispatch, thread hand-offs), not the arithmetic. Each row times, in turn: our step at the chosen
+thread count, PyTorch's at the same count, then both on one thread (more threads must never be slower; and on a
+machine other programs keep busy, one thread each is the fairer comparison: PyTorch's OpenMP threads spin-wait
+for each other and lose most when a core is taken away).
+"""
+
+import time
+
+import numpy as np
+
+from ..models import cifar_resnet
+from ..optim import SGD
+from ..runtime import get_num_threads, using
+from . import torch_models
+from .machine import torch_or_none
+from .models import _our_step, _torch_step
+from .timing import format_table
+
+# (channels, input size, batch): the digits of the main job at its batch and at a notebook's, the 16x16 lecture
+# demos, CIFAR-size inputs at small batches, and batch 128 for comparison with the headline table.
+SMALL_SIZES = [(1, 8, 64), (1, 8, 16), (1, 16, 32), (3, 32, 16), (3, 32, 32), (3, 32, 128)]
+QUICK_SIZES = [(1, 8, 16)]
+
+
+def _seconds(function):
+    begin = time.perf_counter()
+    function()
+    return time.perf_counter() - begin
+
+
+def measure(channels, size, batch, repeats=7, torch=None, depth=20):
+    """Median ms of a float32 resnet`depth` training step: ours and torch's at the current thread count, and both
+    on one thread; the four alternate step by step (a noisy neighbour slows them alike)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
+    labels = rng.integers(0, 10, batch)
+    model = cifar_resnet(depth, in_channels=channels, seed=0)
+    ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
+    theirs = None
+    if torch is not None:
+        torch.manual_seed(0)
+        twin = torch_models.build(torch, depth, in_channels=channels)
+        theirs = _torch_step(torch, twin, x, labels,
+                             torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
+    times = {"ours": [], "torch": [], "ours_1": [], "torch_1": []}
+    threads = get_num_threads()
+    for round_ in range(repeats + 1):  # round 0 warms up (compiles, allocates) and is not kept
+        ours()  # untimed: after the one-thread step, the pool starts its helpers again here
+        measured = {"ours": _seconds(ours)}
+        if theirs is not None:
+            measured["torch"] = _seconds(theirs)
+        with using(threads=1):
+            measured["ours_1"] = _seconds(ours)
+        if theirs is not None:
+            torch.set_num_threads(1)
+            measured["torch_1"] = _seconds(theirs)
+            torch.set_num_threads(threads)
+        if round_:
+            for key, value in measured.items():
+                times[key].append(value)
+
+    def median_ms(key):
+        return float(np.median(times[key])) * 1e3 if times[key] else None
+
+    row = {"channels": channels, "input": size, "batch": batch, "threads": threads,
+           "ours_ms": median_ms("ours"), "torch_ms": median_ms("torch"),
+           "ours_1_thread_ms": median_ms("ours_1"), "torch_1_thread_ms": median_ms("torch_1")}
+    row["ratio"] = row["ours_ms"] / row["torch_ms"] if row["torch_ms"] else None
+    row["ratio_1_thread"] = row["ours_1_thread_ms"] / row["torch_1_thread_ms"] if row["torch_1_thread_ms"] else None
+    return row
+
+
+def run(quick=False, repeats=7):
+    """Rows of measure() for SMALL_SIZES (QUICK_SIZES and 2 repeats with quick), and their table as text."""
+    torch = torch_or_none()
+    sizes, repeats = (QUICK_SIZES, min(repeats, 2)) if quick else (SMALL_SIZES, repeats)
+    rows = [measure(*size, repeats=repeats, torch=torch) for size in sizes]
+    return rows, format_rows(rows)
+
+
+def _ms(value, digits=1, suffix=""):
+    return "-" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def format_rows(rows):
+    threads = rows[0]["threads"] if rows else "?"
+    header = ["input", "batch", f"ours ms ({threads} thr)", f"torch ms ({threads} thr)", "ours/torch",
+              "ours ms (1 thr)", "torch ms (1 thr)", "ours/torch (1 thr)"]
+    return format_table(header, [
+        [f"{r['channels']}x{r['input']}x{r['input']}", r["batch"], _ms(r["ours_ms"]), _ms(r["torch_ms"]),
+         _ms(r["ratio"], 2, "x"), _ms(r["ours_1_thread_ms"]), _ms(r["torch_1_thread_ms"]),
+         _ms(r["ratio_1_thread"], 2, "x")] for r in rows])
