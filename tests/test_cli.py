@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -45,6 +46,16 @@ def trained(tmp_path_factory):
 
 
 # ---- working runs -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_main_job_reaches_the_accuracy_readme_quotes(tmp_path):
+    """README's first command, `python -m resnet_np train` with every default: the test accuracy README promises."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "at least 97% test accuracy" in readme
+    assert main(["train", "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    last = read_training_meta(tmp_path / "run" / "last.npz")["history"][-1]
+    assert 1 - last["test_error"] >= 0.97, last
 
 
 def test_train_prints_the_results_table_and_writes_the_files(trained, capsys):

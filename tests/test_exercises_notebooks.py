@@ -9,7 +9,9 @@ runs twice in one Jupyter kernel (nbclient), code cells only, with `%reset -f` b
   1. as shipped: no cell may raise, and every grading cell (`result = check(...)`) reports "not implemented yet";
   2. with each TODO cell replaced by code that assigns the model answers (resnet_np.exercises.reference):
      no cell may raise, and every grading cell reports that its exercise passed.
-The Korean notebooks (notebooks/ko/exercises/, the same code cells) run a third time, as shipped.
+The Korean notebooks (notebooks/ko/exercises/) have the same code cells (tests/test_korean_notebooks.py); they run
+as shipped, next to the English ones, in tests/test_exercise_release.py, which executes the copies a lecturer hands
+out (the repository's code cells, answers and outputs removed), so they are not run a third time here.
 So the notebooks cannot rot: a change of the grader or of an exercise that breaks a notebook fails here. One
 kernel for all of them keeps this fast (starting a kernel and importing the library cost more than the cells),
 and so does drawing the figures of the shipped run without rendering them to PNG (plt.show closes them): the
@@ -29,7 +31,6 @@ from resnet_np import exercises
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FOLDER = REPO_ROOT / "notebooks" / "exercises"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
-KOREAN_NOTEBOOKS = sorted((REPO_ROOT / "notebooks" / "ko" / "exercises").glob("*.ipynb"))
 MARKER = re.compile(r"^# TODO\(exercise (\w+)\): (.+)$")
 GRADING = re.compile(r'^result = check\("(\w+)"')
 CELL_TIMEOUT_SECONDS = 300
@@ -38,7 +39,6 @@ SHOW = {  # plt.show as shipped: close the figures unrendered; with the model an
                "_plt.show = lambda *args, **kwargs: _plt.close('all')",
     "answered": "import matplotlib.pyplot as _plt\n_plt.show = getattr(_plt, '_real_show', _plt.show)",
 }
-SHOW["korean"] = SHOW["shipped"]
 
 
 def todo_cells(notebook):
@@ -120,12 +120,11 @@ def test_a_student_notebook_shows_no_solution(path):
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    """Every notebook, as shipped then with the model answers (and the Korean ones as shipped), run in one kernel:
-    {(name, copy): [code cells]}, copy = "shipped", "answered" or "korean"."""
+    """Every notebook, as shipped then with the model answers run in one kernel:
+    {(name, copy): [code cells]}, copy = "shipped" or "answered"."""
     combined = nbformat.v4.new_notebook()
     combined.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
     runs = [(path, copy) for path in NOTEBOOKS for copy in ("shipped", "answered")]
-    runs += [(path, "korean") for path in KOREAN_NOTEBOOKS]
     for path, copy in runs:
         notebook = nbformat.read(path, as_version=4)
         combined.cells.append(nbformat.v4.new_code_cell("%reset -f"))
@@ -193,13 +192,3 @@ def test_with_the_model_answers_every_grading_cell_passes(executed, path):
     assert graded
     for name, text in graded:
         assert re.search(rf"^Exercise {name} \(.*\): passed, all \d+ cases$", text, re.MULTILINE), text
-
-
-@pytest.mark.parametrize("path", KOREAN_NOTEBOOKS, ids=[path.name for path in KOREAN_NOTEBOOKS])
-def test_the_korean_notebooks_run_as_shipped(executed, path):
-    cells = executed[path.name, "korean"]
-    assert not _errors(cells), f"ko/{path.name} as shipped: {_errors(cells)}"
-    not_run = [cell.source[:60] for cell in cells if cell.source.strip() and cell.execution_count is None]
-    assert not not_run, not_run
-    graded = _grading(cells)
-    assert graded and all("): not implemented yet" in text for _, text in graded), graded

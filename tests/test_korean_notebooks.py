@@ -3,8 +3,8 @@
 Only the markdown is translated, so a Korean reader runs exactly the code an English reader runs, and a change
 to a code cell of one notebook that is not made in its mirror fails here. That makes executing a Korean course
 notebook a re-run of its English twin: tests/test_notebooks.py marks those runs `mirror`, left out of README's
-test command and run by CI (`pytest -m mirror`). The Korean workbook notebooks run as shipped in
-tests/test_exercises_notebooks.py.
+test command and run by CI (`pytest -m mirror`). The Korean workbook notebooks run as shipped, as a lecturer
+hands them out, in tests/test_exercise_release.py.
 """
 
 import re
