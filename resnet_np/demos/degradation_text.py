@@ -102,8 +102,9 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are degradatio
             "The deeper ResNet trained as well as the shallower one: {second}'s training error is {mean:+.1f} points "
             "from {first}'s on average, within {margin:g} point, and not above it in every seed.",
         ("degradation.resnet_as_well", "not_shown"):
-            "The deeper ResNet did not train as well as the shallower one: {second}'s training error is {mean:+.1f} "
-            "points from {first}'s on average, more than {margin:g} point above it or above it in every seed.",
+            "In this run the deeper ResNet did not train as well as the shallower one: {second}'s training error is "
+            "{mean:+.1f} points from {first}'s on average, more than {margin:g} point above it or above it in every "
+            "seed.",
         ("degradation.resnet_as_well", "single_run"):
             "In this single run {second} trained as well as {first} ({mean:+.1f} points, within {margin:g} point).",
         ("degradation.resnet_test", "shown"):
@@ -189,8 +190,8 @@ TEMPLATES = {  # (finding key, verdict) -> sentence; the findings are degradatio
             "더 깊은 ResNet도 얕은 ResNet만큼 잘 훈련되었습니다. {second}의 훈련 오차는 {first}에 비해 평균 "
             "{mean:+.1f}%p로 {margin:g}%p 안에 있고, 모든 시드에서 더 높지는 않습니다.",
         ("degradation.resnet_as_well", "not_shown"):
-            "더 깊은 ResNet은 얕은 ResNet만큼 잘 훈련되지 못했습니다. {second}의 훈련 오차는 {first}에 비해 평균 "
-            "{mean:+.1f}%p로, {margin:g}%p보다 높거나 모든 시드에서 더 높습니다.",
+            "이번 실행에서 더 깊은 ResNet은 얕은 ResNet만큼 잘 훈련되지 못했습니다. {second}의 훈련 오차는 {first}에 "
+            "비해 평균 {mean:+.1f}%p로, {margin:g}%p보다 높거나 모든 시드에서 더 높습니다.",
         ("degradation.resnet_as_well", "single_run"):
             "이번 한 번의 실행에서 {second}도 {first}만큼 잘 훈련되었습니다({mean:+.1f}%p, {margin:g}%p 안).",
         ("degradation.resnet_test", "shown"):
