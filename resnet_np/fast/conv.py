@@ -39,7 +39,7 @@ import numpy as np
 
 from ..functional.conv import Conv2dCache, check_conv2d_inputs
 from ..validation import require_shape
-from . import im2col_kernels
+from . import conv_dense, im2col_kernels
 from .chunks import chunk_size, run_in_chunks, sum_in_order
 from .im2col import col2im_into, im2col_into
 from .workspace import scratch
@@ -74,7 +74,10 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         product = np.matmul(weights, cols, out=scratch("product", (out_channels, positions), x.dtype))
         _matrix_to_images(product, out[first:stop])
 
-    run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w, weights.size))
+    if conv_dense.applies(x.shape, w.shape, geometry):  # a tiny plane (2x2 to 4x4): no im2col at all
+        conv_dense.forward(x, w, geometry, out, MIN_MULTIPLY_ADDS_PER_CHUNK)
+    else:
+        run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w, weights.size))
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out, Conv2dCache(x, w, geometry, b is not None)
@@ -93,6 +96,8 @@ def conv2d_backward(dout, cache):
     dout = np.ascontiguousarray(dout)
     if n_images == 0:  # an empty batch: no chunk to add up, and every gradient is zero
         dx, dw = np.zeros(x.shape, dtype=x.dtype), np.zeros(w.shape, dtype=x.dtype)
+    elif conv_dense.applies(x.shape, w.shape, cache.geometry):
+        dx, dw = conv_dense.backward(dout, x, w, cache.geometry, MIN_MULTIPLY_ADDS_PER_CHUNK)
     elif backward_route(cache.geometry, w.shape) == "convolution":
         dx, dw = backward_by_convolution(dout, x, w, cache.geometry)
     else:
