@@ -57,7 +57,7 @@ def test_bench_command_quick_prints_the_tables(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     for heading in ("CPU:", "ours ms", "train step", "Small sizes", "ours/torch (1 thr)", "images/s against batch",
-                    "GFLOP/s"):
+                    "GFLOP/s", "op by op", "us/call, batch 4"):
         assert heading in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temporary file left behind
@@ -81,3 +81,32 @@ def test_bench_command_rejects_bad_numbers_in_one_line(flags, message, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_op_profile_counts_every_op_call_of_a_step_and_restores_the_backend():
+    from resnet_np import backend
+    from resnet_np.bench import op_profile
+
+    implementations = dict(backend._IMPLEMENTATIONS)
+    rows, text = op_profile.run(channels=1, size=8, batches=(1, 2), depth=8, repeats=1)
+    assert backend._IMPLEMENTATIONS == implementations  # the timing stand-ins are gone
+    by_op = {row["op"]: row for row in rows}
+    # resnet8: the stem and 3 basic blocks (2 convs, 2 BatchNorms, 2 ReLUs each), two option-A shortcuts, the head;
+    # every op once forward and once backward.
+    assert by_op["conv2d"]["calls"] == 2 * 7 and by_op["batchnorm2d"]["calls"] == 2 * 7
+    assert by_op["relu"]["calls"] == 2 * 7 and by_op["residual_add"]["calls"] == 2 * 3
+    assert by_op["zero_pad_shortcut"]["calls"] == 2 * 2 and by_op["linear"]["calls"] == 2
+    assert by_op[op_profile.BETWEEN_OPS]["calls"] is None and op_profile.OPTIMIZER in by_op
+    assert all(row["ms_batch_2"] >= 0 for row in rows if row["op"] != op_profile.BETWEEN_OPS)
+    assert "whole step" in text and "us/call, batch 2" in text
+
+
+def test_op_profile_keeps_an_exception_and_still_restores_the_backend():
+    from resnet_np import backend
+    from resnet_np.bench import op_profile
+
+    implementations = dict(backend._IMPLEMENTATIONS)
+    with pytest.raises(ValueError, match="relu"), op_profile.timing_ops() as (seconds, calls):
+        backend.ops().relu_backward(np.ones(3), backend.ops().relu_forward(np.ones(4))[1])
+    assert calls["relu"] == 2 and seconds["relu"] > 0
+    assert backend._IMPLEMENTATIONS == implementations

@@ -1,7 +1,8 @@
 """`python -m resnet_np bench`: our speed beside PyTorch's (if installed) in one process, as ratios.
 
 Prints the machine, the headline training/inference timings, the small sizes the course runs at (resnet20 on
-8x8 to 32x32 inputs, batch 16 to 128, at the chosen threads and at one), the 3x3 conv layers, the scaling table,
+8x8 to 32x32 inputs, batch 16 to 128, at the chosen threads and at one), where the main job's step spends its time
+op by op (batch 1 against batch 64: fixed cost against arithmetic), the 3x3 conv layers, the scaling table,
 the peak memory of a training step and Numba's start-up time; writes the scaling plot (PNG). `--quick`: tiny sizes, a
 smoke run in seconds (its numbers mean nothing).
 """
@@ -19,7 +20,7 @@ def configure(parser):
     parser.add_argument("--plot", metavar="PNG", default="bench_scaling.png",
                         help="where to write the scaling plot (default bench_scaling.png; '' for none)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["small", "conv", "scaling", "memory", "startup"],
+                        choices=["small", "ops", "conv", "scaling", "memory", "startup"],
                         help="leave out a section (repeatable)")
     add_threads_argument(parser, "both libraries (resnet_np's pool and PyTorch's)")
 
@@ -36,7 +37,7 @@ def run(args):
 
 
 def _run(args):
-    from ..bench import conv, machine, models, process, small_sizes
+    from ..bench import conv, machine, models, op_profile, process, small_sizes
 
     if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
         raise UserError(f"--plot: folder {os.path.dirname(os.path.abspath(args.plot))} does not exist")
@@ -48,6 +49,11 @@ def _run(args):
     if "small" not in args.skip:
         print("Small sizes (resnet20 training step, float32; the course's digits, lecture demos and notebooks):")
         print(small_sizes.run(args.quick, args.repeats)[1], end="\n\n", flush=True)
+
+    if "ops" not in args.skip:
+        print("Where the main job's step goes (resnet20, 1x8x8 digits), op by op: at batch 1 a row is its fixed cost")
+        print(op_profile.run(1, 8, (1, 4) if args.quick else (1, 64), depth=8 if args.quick else 20,
+                             repeats=1 if args.quick else args.repeats)[1], end="\n\n", flush=True)
 
     if "conv" not in args.skip:
         shapes = [("8x8 4->4 3x3", (2, 4, 8, 8), (4, 4, 3, 3), 1, 1)] if args.quick else conv.CONV_SHAPES[:3]
