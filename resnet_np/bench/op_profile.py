@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from .. import backend, functional as F
+from .. import backend
+from .. import functional as F
 from ..models import cifar_resnet
 from ..optim import SGD
 from .timing import format_table
