@@ -98,6 +98,7 @@ def test_op_profile_counts_every_op_call_of_a_step_and_restores_the_backend():
     assert by_op["zero_pad_shortcut"]["calls"] == 2 * 2 and by_op["linear"]["calls"] == 2
     assert by_op[op_profile.BETWEEN_OPS]["calls"] is None and op_profile.OPTIMIZER in by_op
     assert all(row["ms_batch_2"] >= 0 for row in rows if row["op"] != op_profile.BETWEEN_OPS)
+    assert rows[-1]["op"] == op_profile.WHOLE_STEP and rows[-1]["ms_batch_2"] > 0
     assert "whole step" in text and "us/call, batch 2" in text
 
 

@@ -25,6 +25,7 @@ from .timing import format_table
 _SUFFIXES = ("_forward", "_backward")
 BETWEEN_OPS = "Python between the ops"
 OPTIMIZER = "optimizer step"
+WHOLE_STEP = "whole step"  # the last row: the median of the steps' total times (the medians above need not add up)
 
 
 def op_name(function_name):
@@ -99,7 +100,8 @@ def profile_step(model, x, labels, optimizer, repeats=5):
 def run(channels=1, size=8, batches=(1, 64), depth=20, repeats=5, seed=0):
     """Profile a float32 resnet`depth` training step at each batch size; returns (rows, table text).
 
-    rows: one dict per op (and per rest), with calls per step, and ms per step and us per call at each batch."""
+    rows: one dict per op, then the rest and the optimizer, with calls per step, and ms per step and us per call at
+    each batch; the last row is the whole step."""
     results = {}
     for batch in batches:
         rng = np.random.default_rng(seed)
@@ -118,11 +120,15 @@ def run(channels=1, size=8, batches=(1, 64), depth=20, repeats=5, seed=0):
             row[f"ms_batch_{batch}"] = seconds * 1e3
             row[f"us_per_call_batch_{batch}"] = seconds * 1e6 / row["calls"] if row["calls"] else None
         rows.append(row)
-    totals = {batch: results[batch][0] * 1e3 for batch in batches}
-    return rows, format_rows(rows, batches, totals)
+    whole_step = {"op": WHOLE_STEP, "calls": None}
+    for batch in batches:
+        whole_step[f"ms_batch_{batch}"] = results[batch][0] * 1e3
+        whole_step[f"us_per_call_batch_{batch}"] = None
+    rows.append(whole_step)
+    return rows, format_rows(rows, batches)
 
 
-def format_rows(rows, batches, totals):
+def format_rows(rows, batches):
     header = ["op", "calls/step"] + [f"ms/step, batch {batch}" for batch in batches]
     header += [f"us/call, batch {batch}" for batch in batches]
     lines = []
@@ -131,5 +137,4 @@ def format_rows(rows, batches, totals):
         lines.append([row["op"], "-" if row["calls"] is None else row["calls"]]
                      + [f"{row[f'ms_batch_{batch}']:.2f}" for batch in batches]
                      + ["-" if value is None else f"{value:.0f}" for value in per_call])
-    lines.append(["whole step", ""] + [f"{totals[batch]:.2f}" for batch in batches] + [""] * len(batches))
     return format_table(header, lines)
