@@ -3,10 +3,12 @@
 Same signatures, same caches, same numbers to rounding (tests/test_backends.py), so a forward of one backend and
 the backward of the other fit together. What makes it fast:
     im2col_kernels.py, batchnorm_kernels.py,   Numba kernels: one pass over memory where NumPy makes several
-    relu_kernels.py, pooling_kernels.py
+    relu_kernels.py, pooling_kernels.py,
+    conv_dense_kernels.py
     chunks.py       a pool of threads working through chunks of images (every core, BLAS at one thread each)
     workspace.py    per-thread scratch buffers for the big temporaries of conv
     conv.py         conv on chunks; for stride 1, the backward as a convolution of dout (no col2im)
+    conv_dense.py   conv on tiny planes (2x2, 4x4 -> 2x2) as one dense matrix per layer: no im2col at all
 Ops that need no engine (linear, loss, global average pool, residual add, option-A shortcut) are the reference's.
 docs/benchmarks.md has the measurements behind each choice.
 """
