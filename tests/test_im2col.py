@@ -5,6 +5,7 @@ import pytest
 
 from resnet_np import fast
 from resnet_np import functional as F
+from resnet_np.fast import im2col_kernels
 
 BOTH = pytest.mark.parametrize("ops", [F, fast], ids=["reference", "fast"])
 
@@ -34,6 +35,30 @@ def test_kernels_equal_reference(x_shape, kh, kw, stride, padding):
     cols = rng.standard_normal(reference_cols.shape)
     np.testing.assert_allclose(fast.col2im(cols, x_shape, kh, kw, stride, padding),
                                F.col2im(cols, x_shape, kh, kw, stride, padding), rtol=1e-13, atol=1e-13)
+
+
+KERNELS = [  # (im2col kernel, col2im kernel): the general pair, and the small-plane pair im2col.py picks at <= 8x8
+    (im2col_kernels.im2col_kernel, im2col_kernels.col2im_kernel),
+    (im2col_kernels.im2col_small_plane_kernel, im2col_kernels.col2im_small_plane_kernel),
+]
+
+
+@pytest.mark.parametrize("kernels", KERNELS, ids=["general", "small plane"])
+@pytest.mark.parametrize("x_shape, kh, kw, stride, padding", CONFIGS + [((2, 3, 20, 18), 3, 3, 2, 1)])
+def test_each_kernel_pair_equals_the_reference_whatever_im2col_py_picks(kernels, x_shape, kh, kw, stride, padding):
+    im2col_kernel, col2im_kernel = kernels
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape)
+    geometry = F.window_geometry("test", x_shape, kh, kw, stride, padding)
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
+    reference_cols = F.im2col(x, kh, kw, stride, padding)
+    cols = np.full(reference_cols.shape, np.nan)
+    im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, cols)
+    np.testing.assert_array_equal(cols, reference_cols)
+    upstream = rng.standard_normal(reference_cols.shape)
+    dx = np.full(x_shape, np.nan)
+    col2im_kernel(upstream, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx)
+    np.testing.assert_allclose(dx, F.col2im(upstream, x_shape, kh, kw, stride, padding), rtol=1e-13, atol=1e-13)
 
 
 @BOTH

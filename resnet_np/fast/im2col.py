@@ -12,6 +12,10 @@ from ..functional.im2col import check_cols_shape, window_geometry
 from ..validation import require_float, require_ndim
 from . import im2col_kernels
 
+# Output planes of at most this many positions (8x8) take the small-plane kernels when the shifted-plane ones do
+# not apply (strided layers): measured faster there, slower at 16x16 (see im2col_kernels.py).
+SMALL_PLANE_POSITIONS = 64
+
 
 def im2col(x, kh, kw, stride=1, padding=0, out=None):
     """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w); zero padding of `padding` pixels on each side.
@@ -56,6 +60,8 @@ def im2col_into(x, kh, kw, geometry, out):
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     if stride_h == stride_w == 1 and out_w == x.shape[3]:  # ResNet's 3x3/1 and 1x1/1 convolutions
         im2col_kernels.im2col_shifted_plane_kernel(x, kh, kw, pad_h, pad_w, out_h, out_w, out)
+    elif out_h * out_w <= SMALL_PLANE_POSITIONS:
+        im2col_kernels.im2col_small_plane_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
     else:
         im2col_kernels.im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
     return out
@@ -66,6 +72,8 @@ def col2im_into(cols, kh, kw, geometry, out):
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     if stride_h == stride_w == 1 and out_w == out.shape[3]:  # the kernels zero each plane of out, then add
         im2col_kernels.col2im_shifted_plane_kernel(cols, kh, kw, pad_h, pad_w, out_h, out_w, out)
+    elif out_h * out_w <= SMALL_PLANE_POSITIONS:
+        im2col_kernels.col2im_small_plane_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
     else:
         im2col_kernels.col2im_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, out)
     return out

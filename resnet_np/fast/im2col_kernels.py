@@ -68,6 +68,66 @@ def im2col_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, col
 
 
 @njit(cache=True, nogil=True)
+def window_pixels(i, j, stride_h, stride_w, pad_h, pad_w, height, width, out_h, out_w, table):
+    """table[oh * out_w + ow] = the flat pixel h * W + w that output (oh, ow) reads at kernel offset (i, j), or -1
+    where that is padding."""
+    for oh in range(out_h):
+        h = oh * stride_h - pad_h + i
+        for ow in range(out_w):
+            w = ow * stride_w - pad_w + j
+            table[oh * out_w + ow] = h * width + w if (0 <= h < height and 0 <= w < width) else -1
+
+
+@njit(cache=True, nogil=True)
+def im2col_small_plane_kernel(x, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, cols):
+    """The same cols as im2col_kernel, for small output planes: each offset's pixels are looked up in a table
+    made once per (i, j), so the loop over a row of cols is one flat loop per image with no per-output-row
+    bookkeeping. At ResNet's strided 3x3 layers with 4x4 and 8x8 outputs: 1.2-2.3x faster than im2col_kernel;
+    at 16x16 outputs 1.4x slower (there the short runs of im2col_kernel are long enough)."""
+    n_images, channels, height, width = x.shape
+    plane_size = out_h * out_w
+    pixels = height * width
+    x_flat = x.reshape(n_images * channels * pixels)
+    table = np.empty(plane_size, np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            window_pixels(i, j, stride_h, stride_w, pad_h, pad_w, height, width, out_h, out_w, table)
+            for c in range(channels):
+                row = cols[(c * kh + i) * kw + j]
+                for n in range(n_images):
+                    start = uintp(n * plane_size)
+                    base = uintp((n * channels + c) * pixels)
+                    for p in range(uintp(plane_size)):
+                        pixel = table[p]
+                        value = x_flat[base + uintp(max(pixel, 0))]  # read anyway: a select, not a branch
+                        row[start + p] = value if pixel >= 0 else 0
+
+
+@njit(cache=True, nogil=True)
+def col2im_small_plane_kernel(cols, kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w, dx):
+    """col2im_kernel with the tables of im2col_small_plane_kernel. Each pixel's sum runs over the offsets (i, j)
+    in the same order as in col2im_kernel, so the two give the same bits."""
+    n_images, channels, height, width = dx.shape
+    plane_size = out_h * out_w
+    pixels = height * width
+    dx_flat = dx.reshape(n_images * channels * pixels)
+    dx_flat[:] = 0
+    table = np.empty(plane_size, np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            window_pixels(i, j, stride_h, stride_w, pad_h, pad_w, height, width, out_h, out_w, table)
+            for c in range(channels):
+                row = cols[(c * kh + i) * kw + j]
+                for n in range(n_images):
+                    start = uintp(n * plane_size)
+                    base = uintp((n * channels + c) * pixels)
+                    for p in range(uintp(plane_size)):
+                        pixel = table[p]
+                        if pixel >= 0:
+                            dx_flat[base + uintp(pixel)] += row[start + p]
+
+
+@njit(cache=True, nogil=True)
 def im2col_shifted_plane_kernel(x, kh, kw, pad_h, pad_w, out_h, out_w, cols):
     """The same cols as im2col_kernel, for stride 1 when out_w == W (a "same" width: kw = 2 * pad_w + 1).
 
