@@ -21,12 +21,14 @@ def _geometry(x_shape, w_shape, stride, padding):
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dense", [
     ((64, 64, 2, 2), (64, 64, 3, 3), 1, 1, True),  # ResNet-20's last stage on 8x8 digits
-    ((64, 32, 4, 4), (64, 32, 3, 3), 2, 1, True),  # ... and its downsampling layer, 4x4 -> 2x2
+    ((64, 32, 4, 4), (64, 32, 3, 3), 2, 1, False),  # its downsampling layer, 4x4 -> 2x2: M has 64 entries
     ((64, 32, 4, 4), (32, 32, 3, 3), 1, 1, False),  # 4x4 -> 4x4: M would be 256 entries per channel pair
     ((64, 16, 8, 8), (16, 16, 3, 3), 1, 1, False),  # 8x8: im2col
     ((64, 64, 2, 2), (64, 64, 1, 1), 1, 0, False),  # a 1x1 conv has no im2col worth avoiding
     ((8, 3, 3, 3), (4, 3, 3, 3), 1, 1, False),  # 3x3 -> 3x3: 81 entries
-    ((8, 3, 2, 3), (4, 3, 3, 3), 1, 1, True),  # 2x3 -> 2x3: 36
+    ((8, 3, 2, 3), (4, 3, 3, 3), 1, 1, False),  # 2x3 -> 2x3: 36
+    ((8, 3, 2, 2), (4, 3, 3, 3), 2, 1, True),  # 2x2 -> 1x1: 4
+    ((8, 3, 1, 3), (4, 3, 3, 3), 1, 1, True),  # 1x3 -> 1x3: 9
 ])
 def test_the_rule_takes_the_dense_route_only_on_tiny_planes(x_shape, w_shape, stride, padding, dense):
     assert conv_dense.applies(x_shape, w_shape, _geometry(x_shape, w_shape, stride, padding)) is dense
@@ -35,12 +37,12 @@ def test_the_rule_takes_the_dense_route_only_on_tiny_planes(x_shape, w_shape, st
 # (x shape, w shape, stride, padding, bias): all on the dense route
 DENSE_CASES = [
     ((5, 4, 2, 2), (6, 4, 3, 3), 1, 1, True),
-    ((3, 4, 4, 4), (6, 4, 3, 3), 2, 1, False),  # stride 2, 4x4 -> 2x2
-    ((2, 3, 2, 3), (4, 3, 3, 3), 1, 1, True),  # a non-square plane
+    ((3, 4, 2, 2), (6, 4, 3, 3), 2, 1, False),  # stride 2, 2x2 -> 1x1
+    ((2, 3, 1, 3), (4, 3, 3, 3), 1, 1, True),  # a non-square plane
     ((2, 3, 2, 2), (4, 3, 2, 2), 1, 0, False),  # an even kernel, no padding: one output pixel
-    ((1, 2, 2, 2), (3, 2, 3, 3), 1, 2, True),  # padding 2: most windows read mostly padding; batch 1
-    ((2, 2, 4, 4), (3, 2, 3, 3), 2, 0, False),
-    ((2, 3, 3, 2), (2, 3, 3, 2), (2, 1), (1, 0), True),  # non-square kernel, stride and padding
+    ((1, 2, 2, 2), (3, 2, 3, 3), 2, 2, True),  # padding 2: most windows read mostly padding; batch 1
+    ((2, 2, 3, 3), (3, 2, 3, 3), 2, 0, False),  # 3x3 -> 1x1, no padding
+    ((2, 3, 3, 2), (2, 3, 3, 2), (2, 1), (1, 0), True),  # non-square kernel, stride and padding: 3x2 -> 2x1
 ]
 
 

@@ -18,6 +18,15 @@ CONV_SHAPES = [
     ("8x8 64->64 3x3", (128, 64, 8, 8), (64, 64, 3, 3), 1, 1),
     ("stem 224 3->64 7x7/2", (8, 3, 224, 224), (64, 3, 7, 7), 2, 3),
 ]
+# The 3x3 layers of ResNet-20 on the main job's 8x8 digits, batch 64: the last takes the dense-matrix route of
+# fast/conv_dense.py, the strided ones the small-plane im2col of fast/im2col_kernels.py.
+DIGIT_SHAPES = [
+    ("digits 8x8 16->16", (64, 16, 8, 8), (16, 16, 3, 3), 1, 1),
+    ("digits 8x8->4x4 16->32 /2", (64, 16, 8, 8), (32, 16, 3, 3), 2, 1),
+    ("digits 4x4 32->32", (64, 32, 4, 4), (32, 32, 3, 3), 1, 1),
+    ("digits 4x4->2x2 32->64 /2", (64, 32, 4, 4), (64, 32, 3, 3), 2, 1),
+    ("digits 2x2 64->64", (64, 64, 2, 2), (64, 64, 3, 3), 1, 1),
+]
 
 
 def multiply_adds(x_shape, w_shape, stride, padding):

@@ -1,4 +1,4 @@
-"""The engine's conv2d on tiny planes (2x2 to 4x4 pixels): the convolution as one dense matrix, no im2col.
+"""The engine's conv2d on tiny planes (2x2 maps): the convolution as one dense matrix, no im2col.
 
 At 8x8 inputs, ResNet's last stage works on 2x2 maps. There every 3x3 window covers most of the input plane,
 so a convolution of one image is simply a dense linear map from its C*H*W input values to its K*out_h*out_w
@@ -15,10 +15,11 @@ different trade-offs:
 - multiply-adds per image: C*H*W*K*P instead of C*kh*kw*K*P, i.e. H*W / (kh*kw) times as many. At 2x2 that is
   fewer (4/9: the im2col route multiplies the padding's zeros too), at 4x4 1.8 times as many;
 - but no im2col or col2im, no layout copies around the products, and products whose long side is the batch.
-At ResNet-20's 2x2 layers (64 channels, batch 64, one thread) forward + backward took 380 us against 1,240 us by
-im2col; at the 4x4 -> 2x2 downsampling layer 670 against 1,250; at a 4x4 -> 4x4 layer 1,350 against 1,170 (so
-not there); at 8x8, where M has 4,096 entries per pair of channels, several times slower. Hence the rule in
-applies() (docs/benchmarks.md has the measurements).
+At ResNet-20's 2x2 layers (64 channels, one thread, fastest of 100) forward + backward took 466 us against
+1,014 us by im2col at batch 64, 283 against 358 at batch 16. Not at 4x4: 4,491 against 1,002 at a 4x4 -> 4x4
+layer (32 channels), and 1,424 against 542 at the 4x4 -> 2x2 downsampling layer (whose im2col is the quick
+small-plane kernel of im2col_kernels.py); at 8x8, where M has 4,096 entries per pair of channels, worse still.
+Hence the rule in applies(). `python benchmarks/conv.py --layers digits` times these layers beside PyTorch.
 """
 
 import functools
@@ -30,8 +31,8 @@ from .chunks import chunk_size, run_in_chunks, sum_in_order
 from .workspace import scratch
 
 # The dense route applies when M has at most this many entries per pair of channels (H*W*out_h*out_w): 2x2 -> 2x2
-# (16), 4x4 -> 2x2 (64), not 4x4 -> 4x4 (256, measured 15% slower than im2col's route) ...
-MAX_MATRIX_ENTRIES_PER_CHANNEL_PAIR = 64
+# (16); not 4x4 -> 2x2 (64: 2.6x slower than im2col's route) nor 4x4 -> 4x4 (256: 4.5x slower) ...
+MAX_MATRIX_ENTRIES_PER_CHANNEL_PAIR = 16
 # ... and the input plane has at most this many times the kernel's pixels: a 1x1 convolution has no im2col
 # worth avoiding, and its dense matrix would multiply H*W times as much.
 MAX_PLANE_PER_KERNEL_PIXELS = 2
