@@ -1,0 +1,83 @@
+"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers with few channels.
+
+conv.py's products are (K, C*kh*kw) @ (C*kh*kw, positions): at ResNet's first stage (16 channels) the product
+has a short side of 16 rows, which OpenBLAS's SkylakeX (AVX-512) kernel runs poorly. The same numbers come out of
+the transposed products, with the positions as rows:
+    out_t = cols_t @ W_t.T              cols_t (positions, kh*kw*C), W_t[k, (i, j, c)] = w[k, c, i, j]
+and for the backward by convolution (conv.py's module docstring derives it; dout_cols_t = the same im2col of dout
+with padding kh-1-pad, one row per pixel of x, columns (i', j', k)):
+    dx_t = dout_cols_t @ rotated_t      rotated_t[(i', j', k), c] = w[k, c, kh-1-i', kw-1-j']
+    G    = dout_cols_t.T @ x_t          x_t (positions, C), G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']
+With columns ordered (i, j, c), each row of cols_t is kh runs of kw*C contiguous values of a zero-padded
+channels-last copy of the images (channels_last_kernels.py), and the product's (positions, K) output goes back
+to (n, K, h, w) with one transposing copy.
+
+Measured at one BLAS thread (K = C = 16, 3x3, 4096 positions, float32): W @ cols 395-404 us, cols_t @ W_t.T
+289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is small, at 64 there is none:
+conv.py chooses this route per layer shape (CHANNELS_LAST_MAX_CHANNELS there has the measured rule).
+
+Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
+workspace.py): the results do not depend on the number of threads.
+"""
+
+import numpy as np
+
+from .channels_last_kernels import im2col_padded_kernel, pad_channels_last_kernel, positions_to_images_kernel
+from .chunks import run_in_chunks, sum_in_order
+from .workspace import scratch
+
+
+def forward_into(x, w, geometry, images_per_chunk, out):
+    """out (N, K, out_h, out_w) = the stride-1 convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
+    x C-contiguous; geometry from check_conv2d_inputs; out C-contiguous, of x's dtype."""
+    out_channels, channels, kh, kw = w.shape
+    n_images = x.shape[0]
+    pad_h, pad_w, out_h, out_w = geometry[2:]
+    weights_t = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(out_channels, -1)  # (K, kh*kw*C)
+
+    def forward_images(first, stop):
+        cols_t = _im2col_channels_last(x[first:stop], kh, kw, pad_h, pad_w, out_h, out_w)
+        product = np.matmul(cols_t, weights_t.T, out=scratch("product", (cols_t.shape[0], out_channels), x.dtype))
+        positions_to_images_kernel(product, out[first:stop].reshape(stop - first, out_channels, out_h * out_w))
+
+    run_in_chunks(forward_images, n_images, images_per_chunk)
+    return out
+
+
+def backward(dout, x, w, geometry, images_per_chunk):
+    """(dx, dW) of a stride-1 convolution (padding <= kernel - 1), by the formulas of the module docstring.
+    dout C-contiguous, of x's dtype."""
+    out_channels, channels, kh, kw = w.shape
+    n_images, _, height, width = x.shape
+    pad_h, pad_w = geometry[2:4]
+    rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
+    dx = np.empty(x.shape, dtype=x.dtype)
+
+    def backward_images(first, stop):
+        """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
+        n_chunk = stop - first
+        dout_cols_t = _im2col_channels_last(dout[first:stop], kh, kw, kh - 1 - pad_h, kw - 1 - pad_w,
+                                            height, width)
+        x_t = scratch("product", (n_chunk, height, width, channels), x.dtype)
+        pad_channels_last_kernel(x[first:stop], 0, 0, x_t)
+        x_t = x_t.reshape(-1, channels)
+        g_share = dout_cols_t.T @ x_t
+        dx_t = np.matmul(dout_cols_t, rotated_t, out=x_t)  # x_t is no longer needed: overwrite it
+        positions_to_images_kernel(dx_t, dx[first:stop].reshape(n_chunk, channels, height * width))
+        return g_share
+
+    g = sum_in_order(run_in_chunks(backward_images, n_images, images_per_chunk))
+    # G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K, C first.
+    dw = g.reshape(kh, kw, out_channels, channels)[::-1, ::-1].transpose(2, 3, 0, 1)
+    return dx, np.ascontiguousarray(dw)
+
+
+def _im2col_channels_last(images, kh, kw, pad_h, pad_w, out_h, out_w):
+    """images (n, C, H, W) C-contiguous -> cols_t (n*out_h*out_w, kh*kw*C), stride 1, in the "columns" scratch
+    buffer (through a zero-padded channels-last copy in the "padded" one)."""
+    n_images, channels, height, width = images.shape
+    padded = scratch("padded", (n_images, height + 2 * pad_h, width + 2 * pad_w, channels), images.dtype)
+    pad_channels_last_kernel(images, pad_h, pad_w, padded)
+    cols_t = scratch("columns", (n_images * out_h * out_w, kh * kw * channels), images.dtype)
+    im2col_padded_kernel(padded, kh, kw, out_h, out_w, cols_t)
+    return cols_t
