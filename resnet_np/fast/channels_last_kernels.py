@@ -58,10 +58,13 @@ def im2col_padded_kernel(padded, kh, kw, out_h, out_w, cols_t):
 
 @njit(cache=True, nogil=True)
 def positions_to_images_kernel(matrix, images):
-    """images[n, k, p] = matrix[n * P + p, k]: a product's (n*P, K) output -> images (n, K, P), P = h * w."""
+    """images[n, k, p] = matrix[n * P + p, k]: a product's (n*P, K) output -> images (n, K, P), P = h * w.
+
+    Contiguous writes, reads striding by K values: at K = 16, 4 x 1024 positions, 41 us, against 121 us for the
+    loop with k innermost (contiguous reads, writes striding by P) and 74-163 us for 16- and 32-wide tiles."""
     n_images, channels, positions = images.shape
     for n in range(n_images):
-        for p in range(positions):
-            source = matrix[n * positions + p]
-            for k in range(channels):
-                images[n, k, p] = source[k]
+        for k in range(channels):
+            destination = images[n, k]
+            for p in range(positions):
+                destination[p] = matrix[n * positions + p, k]

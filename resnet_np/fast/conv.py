@@ -39,7 +39,7 @@ import numpy as np
 
 from ..functional.conv import Conv2dCache, check_conv2d_inputs
 from ..validation import require_shape
-from . import im2col_kernels
+from . import conv_channels_last, im2col_kernels
 from .chunks import chunk_size, run_in_chunks, sum_in_order
 from .im2col import col2im_into, im2col_into
 from .workspace import scratch
@@ -74,7 +74,11 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         product = np.matmul(weights, cols, out=scratch("product", (out_channels, positions), x.dtype))
         _matrix_to_images(product, out[first:stop])
 
-    run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w, weights.size))
+    chunk = _images_per_chunk(n_images, out_h * out_w, weights.size)
+    if conv_channels_last.pays(geometry, w.shape):  # small planes: positions-major products (that file says why)
+        conv_channels_last.forward_into(x, w, geometry, chunk, out)
+    else:
+        run_in_chunks(forward_images, n_images, chunk)
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out, Conv2dCache(x, w, geometry, b is not None)
@@ -93,7 +97,10 @@ def conv2d_backward(dout, cache):
     dout = np.ascontiguousarray(dout)
     if n_images == 0:  # an empty batch: no chunk to add up, and every gradient is zero
         dx, dw = np.zeros(x.shape, dtype=x.dtype), np.zeros(w.shape, dtype=x.dtype)
-    elif backward_route(cache.geometry, w.shape) == "convolution":
+    elif (route := backward_route(cache.geometry, w.shape)) == "channels last":
+        chunk = _images_per_chunk(n_images, x.shape[2] * x.shape[3], w.size)
+        dx, dw = conv_channels_last.backward(dout, x, w, cache.geometry, chunk)
+    elif route == "convolution":
         dx, dw = backward_by_convolution(dout, x, w, cache.geometry)
     else:
         dx, dw = backward_by_col2im(dout, x, w, cache.geometry)
@@ -109,10 +116,11 @@ def backward_is_a_convolution(geometry, kh, kw):
 
 def backward_route(geometry, w_shape):
     """The route conv2d_backward takes: "convolution" where it applies and the layer has no more output than input
-    channels (the column matrix of dout is then no larger than that of x), else "col2im"."""
+    channels (the column matrix of dout is then no larger than that of x), computed with positions-major products
+    ("channels last", conv_channels_last.py) where those pay; else "col2im"."""
     out_channels, channels, kh, kw = w_shape
     if backward_is_a_convolution(geometry, kh, kw) and out_channels <= channels:
-        return "convolution"
+        return "channels last" if conv_channels_last.pays(geometry, w_shape) else "convolution"
     return "col2im"
 
 

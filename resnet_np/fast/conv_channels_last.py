@@ -13,8 +13,10 @@ channels-last copy of the images (channels_last_kernels.py), and the product's (
 to (n, K, h, w) with one transposing copy.
 
 Measured at one BLAS thread (K = C = 16, 3x3, 4096 positions, float32): W @ cols 395-404 us, cols_t @ W_t.T
-289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is small, at 64 there is none:
-conv.py chooses this route per layer shape (CHANNELS_LAST_MAX_CHANNELS there has the measured rule).
+289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is small, at 64 there is none. But a
+whole layer also pays the transposing copy back to (n, K, h, w), and there the products' gain is gone on large
+planes, while on small ones this route's im2col (runs of kw*C values, not rows of a few pixels) wins instead.
+pays() below chooses per layer shape, by the measured rule of its constants.
 
 Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
 workspace.py): the results do not depend on the number of threads.
@@ -25,6 +27,23 @@ import numpy as np
 from .channels_last_kernels import im2col_padded_kernel, pad_channels_last_kernel, positions_to_images_kernel
 from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
+
+# The rule of pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers, float32, one thread, least CPU
+# time of 31-151 repeats, batches 16-64; ratios of this route's time to conv.py's):
+# - planes of at most 8x8 (64 positions per image): forward 0.51-0.86, backward 0.42-0.96 at 16, 32 and 64
+#   channels (ResNet-20's last stages on CIFAR, and all of it on the 8x8 digits);
+# - 16x16 and 32x32: forward 0.85-1.04 at 16 and 32 channels, backward 1.02-1.16 (0.82 once): no gain, so no.
+MAX_POSITIONS_PER_IMAGE = 64
+# ... and at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9 values, and
+# took 1.1-5x conv.py's time (forward and backward, 1 -> 16 channels on 8x8 and 16x16, 3 -> 16 on 32x32).
+MIN_CHANNELS = 16
+
+
+def pays(geometry, w_shape):
+    """True where this route is used: a stride-1 layer of at least MIN_CHANNELS input channels whose output planes
+    have at most MAX_POSITIONS_PER_IMAGE positions. geometry as from check_conv2d_inputs, w_shape (K, C, kh, kw)."""
+    stride_h, stride_w, _, _, out_h, out_w = geometry
+    return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS and out_h * out_w <= MAX_POSITIONS_PER_IMAGE
 
 
 def forward_into(x, w, geometry, images_per_chunk, out):

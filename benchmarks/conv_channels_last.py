@@ -1,0 +1,72 @@
+"""conv.py's products against conv_channels_last.py's, layer by layer, at one thread: `python
+benchmarks/conv_channels_last.py`.
+
+ResNet-20's stride-1 layer shapes at the sizes the course runs at (16/32/64 channels on 32x32 to 2x2 planes, the
+stem from 1 or 3 channels), batches 16 to 64, float32. Each cell is the least CPU time of the calling thread
+(time.thread_time) over the repeats, of one forward or one backward (dx and dW): on a machine other programs keep
+busy, they add to a call's CPU time (cache misses; on some virtual machines whole 4 ms scheduler ticks), never
+take from it.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from resnet_np import runtime
+from resnet_np.bench.timing import format_table
+from resnet_np.fast import conv, conv_channels_last
+from resnet_np.functional.conv import check_conv2d_inputs
+
+# (in channels, out channels, plane): the stems, then ResNet-20's three stages at 32x32, 16x16 and 8x8 inputs
+LAYERS = [(1, 16, 16), (1, 16, 8), (3, 16, 32), (16, 16, 32), (16, 16, 16), (16, 16, 8), (32, 32, 16),
+          (32, 32, 8), (32, 32, 4), (64, 64, 8), (64, 64, 4), (64, 64, 2)]
+BATCHES = [16, 32, 64]
+
+
+def _least_us(function, repeats):
+    function()  # compiles, allocates the scratch buffers
+    times = []
+    for _ in range(repeats):
+        begin = time.thread_time()
+        function()
+        times.append(time.thread_time() - begin)
+    return min(times) * 1e6
+
+
+def measure(channels, out_channels, plane, batch, repeats):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, channels, plane, plane)).astype(np.float32)
+    w = rng.standard_normal((out_channels, channels, 3, 3)).astype(np.float32)
+    dout = rng.standard_normal((batch, out_channels, plane, plane)).astype(np.float32)
+    x, w, geometry = check_conv2d_inputs(x, w, None, 1, 1)
+    chunk = conv._images_per_chunk(batch, plane * plane, w[0].size * out_channels)
+
+    def forward_channels_last():  # with the checks and the allocation that conv2d_forward makes too
+        x_checked, w_checked, geometry = check_conv2d_inputs(x, w, None, 1, 1)
+        out = np.empty((batch, out_channels, plane, plane), dtype=np.float32)
+        return conv_channels_last.forward_into(x_checked, w_checked, geometry, chunk, out)
+
+    backward_today = conv.backward_by_convolution if conv.backward_route(geometry, w.shape) == "convolution" \
+        else conv.backward_by_col2im
+    return [
+        _least_us(lambda: conv.conv2d_forward(x, w, None, 1, 1), repeats),
+        _least_us(forward_channels_last, repeats),
+        _least_us(lambda: backward_today(dout, x, w, geometry), repeats),
+        _least_us(lambda: conv_channels_last.backward(dout, x, w, geometry, chunk), repeats),
+    ]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=41)
+    args = parser.parse_args()
+    rows = []
+    with runtime.using(backend="fast", threads=1):
+        for channels, out_channels, plane in LAYERS:
+            for batch in BATCHES:
+                fwd, fwd_cl, bwd, bwd_cl = measure(channels, out_channels, plane, batch, args.repeats)
+                rows.append([f"{channels}->{out_channels} @{plane}x{plane}", batch, f"{fwd:.0f}", f"{fwd_cl:.0f}",
+                             f"{fwd_cl / fwd:.2f}", f"{bwd:.0f}", f"{bwd_cl:.0f}", f"{bwd_cl / bwd:.2f}"])
+    print(format_table(["layer (3x3/1)", "batch", "fwd us", "fwd channels-last us", "ratio", "bwd us",
+                        "bwd channels-last us", "ratio"], rows))
