@@ -1,11 +1,15 @@
-"""conv.py's products against conv_channels_last.py's, layer by layer, at one thread: `python
-benchmarks/conv_channels_last.py`.
+"""conv.py's products against conv_channels_last.py's at one thread, layer by layer: `python
+benchmarks/conv_channels_last.py`, and in whole resnet20 training steps: `... --steps`.
 
 ResNet-20's stride-1 layer shapes at the sizes the course runs at (16/32/64 channels on 32x32 to 2x2 planes, the
 stem from 1 or 3 channels), batches 16 to 64, float32. Each cell is the least CPU time of the calling thread
 (time.thread_time) over the repeats, of one forward or one backward (dx and dW): on a machine other programs keep
 busy, they add to a call's CPU time (cache misses; on some virtual machines whole 4 ms scheduler ticks), never
 take from it.
+
+--steps times float32 resnet20 training steps at benchmarks/small_sizes.py's sizes, with the route as conv.py
+chooses it and with it switched off (conv_channels_last.pays replaced by "never"), and PyTorch's step, all on one
+thread, alternating step by step in one process: least and median CPU time of the calling thread.
 """
 
 import argparse
@@ -14,9 +18,14 @@ import time
 import numpy as np
 
 from resnet_np import runtime
+from resnet_np.bench import small_sizes, torch_models
+from resnet_np.bench.machine import torch_or_none
+from resnet_np.bench.models import _our_step, _torch_step
 from resnet_np.bench.timing import format_table
 from resnet_np.fast import conv, conv_channels_last
 from resnet_np.functional.conv import check_conv2d_inputs
+from resnet_np.models import cifar_resnet
+from resnet_np.optim import SGD
 
 # (in channels, out channels, plane): the stems, then ResNet-20's three stages at 32x32, 16x16 and 8x8 inputs
 LAYERS = [(1, 16, 16), (1, 16, 8), (3, 16, 32), (16, 16, 32), (16, 16, 16), (16, 16, 8), (32, 32, 16),
@@ -57,10 +66,62 @@ def measure(channels, out_channels, plane, batch, repeats):
     ]
 
 
+def measure_steps(channels, size, batch, repeats, torch):
+    """{"on": [...], "off": [...], "torch": [...]}: CPU seconds of each step, the three alternating."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
+    labels = rng.integers(0, 10, batch)
+    model = cifar_resnet(20, in_channels=channels, seed=0)
+    ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
+    steps = {"on": ours, "off": ours}
+    if torch is not None:
+        torch.manual_seed(0)
+        twin = torch_models.build(torch, 20, in_channels=channels)
+        steps["torch"] = _torch_step(torch, twin, x, labels, torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9))
+    pays = conv_channels_last.pays
+    times = {name: [] for name in steps}
+    for round_ in range(repeats + 1):  # round 0 warms up
+        for name, step in steps.items():
+            conv_channels_last.pays = (lambda geometry, w_shape: False) if name == "off" else pays
+            try:
+                begin = time.thread_time()
+                step()
+                elapsed = time.thread_time() - begin
+            finally:
+                conv_channels_last.pays = pays
+            if round_:
+                times[name].append(elapsed)
+    return times
+
+
+def steps_table(repeats):
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(1)
+    rows = []
+    for channels, size, batch in small_sizes.SMALL_SIZES:
+        times = measure_steps(channels, size, batch, repeats, torch)
+        least = {name: min(values) * 1e3 for name, values in times.items()}
+        median = {name: float(np.median(values)) * 1e3 for name, values in times.items()}
+        row = [f"{channels}x{size}x{size}", batch]
+        for name in ("off", "on", "torch"):
+            row.append(f"{least[name]:.1f} / {median[name]:.1f}" if name in times else "-")
+        row.append(f"{least['on'] / least['off']:.2f}")
+        row += [f"{least[name] / least['torch']:.2f}x" if "torch" in times else "-" for name in ("off", "on")]
+        rows.append(row)
+    return format_table(["input", "batch", "route off ms (least / median)", "route on ms", "torch ms",
+                         "on/off", "off/torch", "on/torch"], rows)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=41)
+    parser.add_argument("--steps", action="store_true", help="whole resnet20 training steps instead of layers")
     args = parser.parse_args()
+    if args.steps:
+        with runtime.using(backend="fast", threads=1):
+            print(steps_table(args.repeats))
+        raise SystemExit
     rows = []
     with runtime.using(backend="fast", threads=1):
         for channels, out_channels, plane in LAYERS:

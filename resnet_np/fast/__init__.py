@@ -7,6 +7,7 @@ the backward of the other fit together. What makes it fast:
     chunks.py       a pool of threads working through chunks of images (every core, BLAS at one thread each)
     workspace.py    per-thread scratch buffers for the big temporaries of conv
     conv.py         conv on chunks; for stride 1, the backward as a convolution of dout (no col2im)
+    conv_channels_last.py   stride-1 conv on small planes with positions-major products (channels_last_kernels.py)
 Ops that need no engine (linear, loss, global average pool, residual add, option-A shortcut) are the reference's.
 docs/benchmarks.md has the measurements behind each choice.
 """
