@@ -8,11 +8,12 @@ busy, they add to a call's CPU time (cache misses; on some virtual machines whol
 take from it.
 
 --steps times float32 resnet20 training steps at benchmarks/small_sizes.py's sizes, with the route as conv.py
-chooses it and with it switched off (conv_channels_last.pays replaced by "never"), and PyTorch's step, all on one
+chooses it and with it switched off (conv_channels_last's rules replaced by "never"), and PyTorch's step, all on one
 thread, alternating step by step in one process: least and median CPU time of the calling thread.
 """
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
@@ -33,14 +34,29 @@ LAYERS = [(1, 16, 16), (1, 16, 8), (3, 16, 32), (16, 16, 32), (16, 16, 16), (16,
 BATCHES = [16, 32, 64]
 
 
-def _least_us(function, repeats):
-    function()  # compiles, allocates the scratch buffers
-    times = []
+def _least_us(functions, repeats):
+    """The least CPU time of each function, in us, over `repeats` rounds that call them in turn."""
+    for function in functions:
+        function()  # compiles, allocates the scratch buffers
+    times = [[] for _ in functions]
     for _ in range(repeats):
-        begin = time.thread_time()
-        function()
-        times.append(time.thread_time() - begin)
-    return min(times) * 1e6
+        for function, kept in zip(functions, times, strict=True):
+            begin = time.thread_time()
+            function()
+            kept.append(time.thread_time() - begin)
+    return [min(kept) * 1e6 for kept in times]
+
+
+@contextlib.contextmanager
+def _route_switched_off():
+    """conv.py as before this route: conv_channels_last's forward_pays() and backward_pays() say "never" inside
+    the block."""
+    rules = conv_channels_last.forward_pays, conv_channels_last.backward_pays
+    conv_channels_last.forward_pays = conv_channels_last.backward_pays = lambda geometry, w_shape: False
+    try:
+        yield
+    finally:
+        conv_channels_last.forward_pays, conv_channels_last.backward_pays = rules
 
 
 def measure(channels, out_channels, plane, batch, repeats):
@@ -56,14 +72,16 @@ def measure(channels, out_channels, plane, batch, repeats):
         out = np.empty((batch, out_channels, plane, plane), dtype=np.float32)
         return conv_channels_last.forward_into(x_checked, w_checked, geometry, chunk, out)
 
-    backward_today = conv.backward_by_convolution if conv.backward_route(geometry, w.shape) == "convolution" \
-        else conv.backward_by_col2im
-    return [
-        _least_us(lambda: conv.conv2d_forward(x, w, None, 1, 1), repeats),
-        _least_us(forward_channels_last, repeats),
-        _least_us(lambda: backward_today(dout, x, w, geometry), repeats),
-        _least_us(lambda: conv_channels_last.backward(dout, x, w, geometry, chunk), repeats),
-    ]
+    def forward_today():
+        with _route_switched_off():
+            conv.conv2d_forward(x, w, None, 1, 1)
+
+    with _route_switched_off():
+        backward_today = conv.backward_by_convolution if conv.backward_route(geometry, w.shape) == "convolution" \
+            else conv.backward_by_col2im
+    return _least_us([forward_today, forward_channels_last,
+                      lambda: backward_today(dout, x, w, geometry),
+                      lambda: conv_channels_last.backward(dout, x, w, geometry, chunk)], repeats)
 
 
 def measure_steps(channels, size, batch, repeats, torch):
@@ -78,17 +96,13 @@ def measure_steps(channels, size, batch, repeats, torch):
         torch.manual_seed(0)
         twin = torch_models.build(torch, 20, in_channels=channels)
         steps["torch"] = _torch_step(torch, twin, x, labels, torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9))
-    pays = conv_channels_last.pays
     times = {name: [] for name in steps}
     for round_ in range(repeats + 1):  # round 0 warms up
         for name, step in steps.items():
-            conv_channels_last.pays = (lambda geometry, w_shape: False) if name == "off" else pays
-            try:
+            with _route_switched_off() if name == "off" else contextlib.nullcontext():
                 begin = time.thread_time()
                 step()
                 elapsed = time.thread_time() - begin
-            finally:
-                conv_channels_last.pays = pays
             if round_:
                 times[name].append(elapsed)
     return times

@@ -75,7 +75,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         _matrix_to_images(product, out[first:stop])
 
     chunk = _images_per_chunk(n_images, out_h * out_w, weights.size)
-    if conv_channels_last.pays(geometry, w.shape):  # small planes: positions-major products (that file says why)
+    if conv_channels_last.forward_pays(geometry, w.shape):  # small planes: positions-major products (see there)
         conv_channels_last.forward_into(x, w, geometry, chunk, out)
     else:
         run_in_chunks(forward_images, n_images, chunk)
@@ -120,7 +120,7 @@ def backward_route(geometry, w_shape):
     ("channels last", conv_channels_last.py) where those pay; else "col2im"."""
     out_channels, channels, kh, kw = w_shape
     if backward_is_a_convolution(geometry, kh, kw) and out_channels <= channels:
-        return "channels last" if conv_channels_last.pays(geometry, w_shape) else "convolution"
+        return "channels last" if conv_channels_last.backward_pays(geometry, w_shape) else "convolution"
     return "col2im"
 
 

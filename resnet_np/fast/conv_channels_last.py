@@ -16,7 +16,7 @@ Measured at one BLAS thread (K = C = 16, 3x3, 4096 positions, float32): W @ cols
 289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is small, at 64 there is none. But a
 whole layer also pays the transposing copy back to (n, K, h, w), and there the products' gain is gone on large
 planes, while on small ones this route's im2col (runs of kw*C values, not rows of a few pixels) wins instead.
-pays() below chooses per layer shape, by the measured rule of its constants.
+forward_pays() and backward_pays() below choose per layer shape, by the measured rule of their constants.
 
 Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
 workspace.py): the results do not depend on the number of threads.
@@ -28,22 +28,40 @@ from .channels_last_kernels import im2col_padded_kernel, pad_channels_last_kerne
 from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
 
-# The rule of pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers, float32, one thread, least CPU
-# time of 31-151 repeats, batches 16-64; ratios of this route's time to conv.py's):
-# - planes of at most 8x8 (64 positions per image): forward 0.51-0.86, backward 0.42-0.96 at 16, 32 and 64
-#   channels (ResNet-20's last stages on CIFAR, and all of it on the 8x8 digits);
-# - 16x16 and 32x32: forward 0.85-1.04 at 16 and 32 channels, backward 1.02-1.16 (0.82 once): no gain, so no.
-MAX_POSITIONS_PER_IMAGE = 64
-# ... and at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9 values, and
-# took 1.1-5x conv.py's time (forward and backward, 1 -> 16 channels on 8x8 and 16x16, 3 -> 16 on 32x32).
+# The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers,
+# float32, one thread, least CPU time of 41 repeats alternating the two routes, batches 16-64, on a 2-core AMD
+# EPYC shared with other jobs; ratios of this route's time to conv.py's):
+#                        forward                     backward
+#   2x2 to 8x8 planes    0.36-0.85 (16-64 channels)  0.36-0.90 at 32 and 64 channels, 0.93-1.07 at 16
+#   16x16                0.79-0.90 (32), 0.86-1.03 (16)   0.96-1.06 (32), 1.05-1.28 (16)
+#   32x32 (16 channels)  0.95-1.03                   1.29-1.51
+# The backward loses on large planes: its im2col of dout (runs of kw*K values, not rows of a plane), the
+# channels-last copy of x and the G product (dout_cols_t.T @ x_t) took 1.4x, 1.9x and 1.4x conv.py's at 32x32,
+# which the dx product (0.88x) does not repay. So the forward takes this route up to 16x16 output planes, the
+# backward up to 8x8.
+MAX_FORWARD_POSITIONS_PER_IMAGE = 256
+MAX_BACKWARD_POSITIONS_PER_IMAGE = 64
+# ... and only with at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9
+# values, and took 1.1-2.0x conv.py's time forward, 1.4-2.9x backward (1 -> 16 channels on 8x8 and 16x16
+# planes, 3 -> 16 on 32x32).
 MIN_CHANNELS = 16
 
 
-def pays(geometry, w_shape):
-    """True where this route is used: a stride-1 layer of at least MIN_CHANNELS input channels whose output planes
-    have at most MAX_POSITIONS_PER_IMAGE positions. geometry as from check_conv2d_inputs, w_shape (K, C, kh, kw)."""
+def forward_pays(geometry, w_shape):
+    """True where conv2d_forward takes this route: stride 1, at least MIN_CHANNELS input channels, output planes
+    of at most MAX_FORWARD_POSITIONS_PER_IMAGE positions. geometry from check_conv2d_inputs, w_shape (K, C, kh, kw)."""
+    return _pays(geometry, w_shape, MAX_FORWARD_POSITIONS_PER_IMAGE)
+
+
+def backward_pays(geometry, w_shape):
+    """True where conv2d_backward's convolution route runs this way: as forward_pays, with output planes of at
+    most MAX_BACKWARD_POSITIONS_PER_IMAGE positions."""
+    return _pays(geometry, w_shape, MAX_BACKWARD_POSITIONS_PER_IMAGE)
+
+
+def _pays(geometry, w_shape, max_positions):
     stride_h, stride_w, _, _, out_h, out_w = geometry
-    return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS and out_h * out_w <= MAX_POSITIONS_PER_IMAGE
+    return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS and out_h * out_w <= max_positions
 
 
 def forward_into(x, w, geometry, images_per_chunk, out):
