@@ -1,4 +1,4 @@
-"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers with few channels.
+"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers on small planes.
 
 conv.py's products are (K, C*kh*kw) @ (C*kh*kw, positions): at ResNet's first stage (16 channels) the product
 has a short side of 16 rows, which OpenBLAS's SkylakeX (AVX-512) kernel runs poorly. The same numbers come out of
@@ -31,18 +31,18 @@ from .workspace import scratch
 # The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers,
 # float32, one thread, least CPU time of 41 repeats alternating the two routes, batches 16-64, on a 2-core AMD
 # EPYC shared with other jobs; ratios of this route's time to conv.py's):
-#                        forward                     backward
-#   2x2 to 8x8 planes    0.36-0.85 (16-64 channels)  0.36-0.90 at 32 and 64 channels, 0.93-1.07 at 16
+#                        forward                          backward
+#   2x2 to 8x8 planes    0.36-0.85 (16, 32, 64 channels)  0.36-0.90 (32, 64), 0.93-1.07 (16)
 #   16x16                0.79-0.90 (32), 0.86-1.03 (16)   0.96-1.06 (32), 1.05-1.28 (16)
-#   32x32 (16 channels)  0.95-1.03                   1.29-1.51
+#   32x32 (16 channels)  0.95-1.03                        1.29-1.51
 # The backward loses on large planes: its im2col of dout (runs of kw*K values, not rows of a plane), the
-# channels-last copy of x and the G product (dout_cols_t.T @ x_t) took 1.4x, 1.9x and 1.4x conv.py's at 32x32,
-# which the dx product (0.88x) does not repay. So the forward takes this route up to 16x16 output planes, the
-# backward up to 8x8.
+# channels-last copy of x, the G product (dout_cols_t.T @ x_t) and the copy of dx_t back to images took 1.4x,
+# 1.9x, 1.4x and 2.3x conv.py's at 32x32 (16 channels, batch 16), which the dx product (0.88x) does not repay.
+# So the forward takes this route up to 16x16 output planes, the backward up to 8x8.
 MAX_FORWARD_POSITIONS_PER_IMAGE = 256
 MAX_BACKWARD_POSITIONS_PER_IMAGE = 64
 # ... and only with at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9
-# values, and took 1.1-2.0x conv.py's time forward, 1.4-2.9x backward (1 -> 16 channels on 8x8 and 16x16
+# values, and took 0.89-1.98x conv.py's time forward, 1.4-2.9x backward (1 -> 16 channels on 8x8 and 16x16
 # planes, 3 -> 16 on 32x32).
 MIN_CHANNELS = 16
 
