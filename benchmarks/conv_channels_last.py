@@ -108,6 +108,17 @@ def measure_steps(channels, size, batch, repeats, torch):
     return times
 
 
+def layers_table(repeats):
+    rows = []
+    for channels, out_channels, plane in LAYERS:
+        for batch in BATCHES:
+            fwd, fwd_cl, bwd, bwd_cl = measure(channels, out_channels, plane, batch, repeats)
+            rows.append([f"{channels}->{out_channels} @{plane}x{plane}", batch, f"{fwd:.0f}", f"{fwd_cl:.0f}",
+                         f"{fwd_cl / fwd:.2f}", f"{bwd:.0f}", f"{bwd_cl:.0f}", f"{bwd_cl / bwd:.2f}"])
+    return format_table(["layer (3x3/1)", "batch", "fwd us", "fwd channels-last us", "ratio", "bwd us",
+                         "bwd channels-last us", "ratio"], rows)
+
+
 def steps_table(repeats):
     torch = torch_or_none()
     if torch is not None:
@@ -132,16 +143,5 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=41)
     parser.add_argument("--steps", action="store_true", help="whole resnet20 training steps instead of layers")
     args = parser.parse_args()
-    if args.steps:
-        with runtime.using(backend="fast", threads=1):
-            print(steps_table(args.repeats))
-        raise SystemExit
-    rows = []
     with runtime.using(backend="fast", threads=1):
-        for channels, out_channels, plane in LAYERS:
-            for batch in BATCHES:
-                fwd, fwd_cl, bwd, bwd_cl = measure(channels, out_channels, plane, batch, args.repeats)
-                rows.append([f"{channels}->{out_channels} @{plane}x{plane}", batch, f"{fwd:.0f}", f"{fwd_cl:.0f}",
-                             f"{fwd_cl / fwd:.2f}", f"{bwd:.0f}", f"{bwd_cl:.0f}", f"{bwd_cl / bwd:.2f}"])
-    print(format_table(["layer (3x3/1)", "batch", "fwd us", "fwd channels-last us", "ratio", "bwd us",
-                        "bwd channels-last us", "ratio"], rows))
+        print(steps_table(args.repeats) if args.steps else layers_table(args.repeats))
