@@ -189,6 +189,8 @@ def test_a_small_op_is_one_chunk_and_a_large_one_is_split(monkeypatch, threads):
     relu_module = importlib.import_module("resnet_np.fast.relu")
     monkeypatch.setattr(conv_module, "run_in_chunks", recording)
     monkeypatch.setattr(relu_module, "run_in_chunks", recording)
+    # 8x8 planes take the positions-major route (fast/conv_channels_last.py), with the same chunks
+    monkeypatch.setattr(importlib.import_module("resnet_np.fast.conv_channels_last"), "run_in_chunks", recording)
     rng = np.random.default_rng(0)
     w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
     small = rng.standard_normal((16, 16, 8, 8)).astype(np.float32)  # the digits' first stage, batch 16

@@ -21,7 +21,9 @@ paddings above kh-1, whose windows reach past every pixel) take the col2im route
 output than input channels (K > C): there dout_cols (K*kh*kw rows) is larger than cols (C*kh*kw rows), and the
 products have a side of length C. At a CIFAR stem (3 -> 16 channels, batch 128) the col2im route took 5.5 ms
 against 12.3. Both routes give the same gradients (tests/test_conv_backward_routes.py); the engine notebook
-derives the formulas.
+derives the formulas. Layers of 16 or more channels on small planes (forward up to 16x16, backward up to 8x8)
+compute the same formulas with transposed products, one row per position (conv_channels_last.py, with its
+measurements).
 
 A few images at a time: the code below applies these formulas to chunks of the batch, images [first, stop),
 and adds up the chunks' dW. The columns of different images never mix, so this is the same maths; it keeps each
@@ -39,7 +41,7 @@ import numpy as np
 
 from ..functional.conv import Conv2dCache, check_conv2d_inputs
 from ..validation import require_shape
-from . import conv_dense, im2col_kernels
+from . import conv_channels_last, conv_dense, im2col_kernels
 from .chunks import chunk_size, run_in_chunks, sum_in_order
 from .im2col import col2im_into, im2col_into
 from .workspace import scratch
@@ -74,10 +76,13 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         product = np.matmul(weights, cols, out=scratch("product", (out_channels, positions), x.dtype))
         _matrix_to_images(product, out[first:stop])
 
-    if conv_dense.applies(x.shape, w.shape, geometry):  # a tiny plane (2x2 to 4x4): no im2col at all
+    chunk = _images_per_chunk(n_images, out_h * out_w, weights.size)
+    if conv_dense.applies(x.shape, w.shape, geometry):  # 2x2 maps: one dense matrix, no im2col at all
         conv_dense.forward(x, w, geometry, out, MIN_MULTIPLY_ADDS_PER_CHUNK)
+    elif conv_channels_last.forward_pays(geometry, w.shape):  # small planes: positions-major products (see there)
+        conv_channels_last.forward_into(x, w, geometry, chunk, out)
     else:
-        run_in_chunks(forward_images, n_images, _images_per_chunk(n_images, out_h * out_w, weights.size))
+        run_in_chunks(forward_images, n_images, chunk)
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out, Conv2dCache(x, w, geometry, b is not None)
@@ -96,9 +101,12 @@ def conv2d_backward(dout, cache):
     dout = np.ascontiguousarray(dout)
     if n_images == 0:  # an empty batch: no chunk to add up, and every gradient is zero
         dx, dw = np.zeros(x.shape, dtype=x.dtype), np.zeros(w.shape, dtype=x.dtype)
-    elif conv_dense.applies(x.shape, w.shape, cache.geometry):
+    elif conv_dense.applies(x.shape, w.shape, cache.geometry):  # 2x2 maps (before the routes below)
         dx, dw = conv_dense.backward(dout, x, w, cache.geometry, MIN_MULTIPLY_ADDS_PER_CHUNK)
-    elif backward_route(cache.geometry, w.shape) == "convolution":
+    elif (route := backward_route(cache.geometry, w.shape)) == "channels last":
+        chunk = _images_per_chunk(n_images, x.shape[2] * x.shape[3], w.size)
+        dx, dw = conv_channels_last.backward(dout, x, w, cache.geometry, chunk)
+    elif route == "convolution":
         dx, dw = backward_by_convolution(dout, x, w, cache.geometry)
     else:
         dx, dw = backward_by_col2im(dout, x, w, cache.geometry)
@@ -114,10 +122,11 @@ def backward_is_a_convolution(geometry, kh, kw):
 
 def backward_route(geometry, w_shape):
     """The route conv2d_backward takes: "convolution" where it applies and the layer has no more output than input
-    channels (the column matrix of dout is then no larger than that of x), else "col2im"."""
+    channels (the column matrix of dout is then no larger than that of x), computed with positions-major products
+    ("channels last", conv_channels_last.py) where those pay; else "col2im"."""
     out_channels, channels, kh, kw = w_shape
     if backward_is_a_convolution(geometry, kh, kw) and out_channels <= channels:
-        return "convolution"
+        return "channels last" if conv_channels_last.backward_pays(geometry, w_shape) else "convolution"
     return "col2im"
 
 

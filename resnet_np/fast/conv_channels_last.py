@@ -1,0 +1,120 @@
+"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers on small planes.
+
+conv.py's products are (K, C*kh*kw) @ (C*kh*kw, positions): at ResNet's first stage (16 channels) the product
+has a short side of 16 rows, which OpenBLAS's SkylakeX (AVX-512) kernel runs poorly. The same numbers come out of
+the transposed products, with the positions as rows:
+    out_t = cols_t @ W_t.T              cols_t (positions, kh*kw*C), W_t[k, (i, j, c)] = w[k, c, i, j]
+and for the backward by convolution (conv.py's module docstring derives it; dout_cols_t = the same im2col of dout
+with padding kh-1-pad, one row per pixel of x, columns (i', j', k)):
+    dx_t = dout_cols_t @ rotated_t      rotated_t[(i', j', k), c] = w[k, c, kh-1-i', kw-1-j']
+    G    = dout_cols_t.T @ x_t          x_t (positions, C), G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']
+With columns ordered (i, j, c), each row of cols_t is kh runs of kw*C contiguous values of a zero-padded
+channels-last copy of the images (channels_last_kernels.py), and the product's (positions, K) output goes back
+to (n, K, h, w) with one transposing copy.
+
+Measured at one BLAS thread (K = C = 16, 3x3, 4096 positions, float32): W @ cols 395-404 us, cols_t @ W_t.T
+289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is small, at 64 there is none. But a
+whole layer also pays the transposing copy back to (n, K, h, w), and there the products' gain is gone on large
+planes, while on small ones this route's im2col (runs of kw*C values, not rows of a few pixels) wins instead.
+forward_pays() and backward_pays() below choose per layer shape, by the measured rule of their constants.
+
+Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
+workspace.py): the results do not depend on the number of threads.
+"""
+
+import numpy as np
+
+from .channels_last_kernels import im2col_padded_kernel, pad_channels_last_kernel, positions_to_images_kernel
+from .chunks import run_in_chunks, sum_in_order
+from .workspace import scratch
+
+# The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers,
+# float32, one thread, least CPU time of 41 repeats alternating the two routes, batches 16-64, on a 2-core AMD
+# EPYC shared with other jobs; ratios of this route's time to conv.py's):
+#                        forward                          backward
+#   2x2 to 8x8 planes    0.36-0.85 (16, 32, 64 channels)  0.36-0.90 (32, 64), 0.93-1.07 (16)
+#   16x16                0.79-0.90 (32), 0.86-1.03 (16)   0.96-1.06 (32), 1.05-1.28 (16)
+#   32x32 (16 channels)  0.95-1.03                        1.29-1.51
+# The backward loses on large planes: its im2col of dout (runs of kw*K values, not rows of a plane), the
+# channels-last copy of x, the G product (dout_cols_t.T @ x_t) and the copy of dx_t back to images took 1.4x,
+# 1.9x, 1.4x and 2.3x conv.py's at 32x32 (16 channels, batch 16), which the dx product (0.88x) does not repay.
+# So the forward takes this route up to 16x16 output planes, the backward up to 8x8.
+MAX_FORWARD_POSITIONS_PER_IMAGE = 256
+MAX_BACKWARD_POSITIONS_PER_IMAGE = 64
+# ... and only with at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9
+# values, and took 0.89-1.98x conv.py's time forward, 1.4-2.9x backward (1 -> 16 channels on 8x8 and 16x16
+# planes, 3 -> 16 on 32x32).
+MIN_CHANNELS = 16
+
+
+def forward_pays(geometry, w_shape):
+    """True where conv2d_forward takes this route: stride 1, at least MIN_CHANNELS input channels, output planes
+    of at most MAX_FORWARD_POSITIONS_PER_IMAGE positions. geometry from check_conv2d_inputs, w_shape (K, C, kh, kw)."""
+    return _pays(geometry, w_shape, MAX_FORWARD_POSITIONS_PER_IMAGE)
+
+
+def backward_pays(geometry, w_shape):
+    """True where conv2d_backward's convolution route runs this way: as forward_pays, with output planes of at
+    most MAX_BACKWARD_POSITIONS_PER_IMAGE positions."""
+    return _pays(geometry, w_shape, MAX_BACKWARD_POSITIONS_PER_IMAGE)
+
+
+def _pays(geometry, w_shape, max_positions):
+    stride_h, stride_w, _, _, out_h, out_w = geometry
+    return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS and out_h * out_w <= max_positions
+
+
+def forward_into(x, w, geometry, images_per_chunk, out):
+    """out (N, K, out_h, out_w) = the stride-1 convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
+    x C-contiguous; geometry from check_conv2d_inputs; out C-contiguous, of x's dtype."""
+    out_channels, channels, kh, kw = w.shape
+    n_images = x.shape[0]
+    pad_h, pad_w, out_h, out_w = geometry[2:]
+    weights_t = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(out_channels, -1)  # (K, kh*kw*C)
+
+    def forward_images(first, stop):
+        cols_t = _im2col_channels_last(x[first:stop], kh, kw, pad_h, pad_w, out_h, out_w)
+        product = np.matmul(cols_t, weights_t.T, out=scratch("product", (cols_t.shape[0], out_channels), x.dtype))
+        positions_to_images_kernel(product, out[first:stop].reshape(stop - first, out_channels, out_h * out_w))
+
+    run_in_chunks(forward_images, n_images, images_per_chunk)
+    return out
+
+
+def backward(dout, x, w, geometry, images_per_chunk):
+    """(dx, dW) of a stride-1 convolution (padding <= kernel - 1), by the formulas of the module docstring.
+    dout C-contiguous, of x's dtype."""
+    out_channels, channels, kh, kw = w.shape
+    n_images, _, height, width = x.shape
+    pad_h, pad_w = geometry[2:4]
+    rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
+    dx = np.empty(x.shape, dtype=x.dtype)
+
+    def backward_images(first, stop):
+        """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
+        n_chunk = stop - first
+        dout_cols_t = _im2col_channels_last(dout[first:stop], kh, kw, kh - 1 - pad_h, kw - 1 - pad_w,
+                                            height, width)
+        x_t = scratch("product", (n_chunk, height, width, channels), x.dtype)
+        pad_channels_last_kernel(x[first:stop], 0, 0, x_t)
+        x_t = x_t.reshape(-1, channels)
+        g_share = dout_cols_t.T @ x_t
+        dx_t = np.matmul(dout_cols_t, rotated_t, out=x_t)  # x_t is no longer needed: overwrite it
+        positions_to_images_kernel(dx_t, dx[first:stop].reshape(n_chunk, channels, height * width))
+        return g_share
+
+    g = sum_in_order(run_in_chunks(backward_images, n_images, images_per_chunk))
+    # G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K, C first.
+    dw = g.reshape(kh, kw, out_channels, channels)[::-1, ::-1].transpose(2, 3, 0, 1)
+    return dx, np.ascontiguousarray(dw)
+
+
+def _im2col_channels_last(images, kh, kw, pad_h, pad_w, out_h, out_w):
+    """images (n, C, H, W) C-contiguous -> cols_t (n*out_h*out_w, kh*kw*C), stride 1, in the "columns" scratch
+    buffer (through a zero-padded channels-last copy in the "padded" one)."""
+    n_images, channels, height, width = images.shape
+    padded = scratch("padded", (n_images, height + 2 * pad_h, width + 2 * pad_w, channels), images.dtype)
+    pad_channels_last_kernel(images, pad_h, pad_w, padded)
+    cols_t = scratch("columns", (n_images * out_h * out_w, kh * kw * channels), images.dtype)
+    im2col_padded_kernel(padded, kh, kw, out_h, out_w, cols_t)
+    return cols_t
