@@ -29,7 +29,7 @@ CASES = [
     ((2, 16, 6, 7), (16, 16, 3, 2), 1, (2, 1), True),  # non-square kernel, the largest padding of a convolution
     ((2, 16, 5, 6), (20, 16, 1, 1), 1, 0, True),  # 1x1, more output than input channels (col2im backward)
     ((2, 3, 8, 8), (16, 3, 3, 3), 1, 1, False),  # a stem
-    ((2, 16, 16, 16), (16, 16, 3, 3), 1, 1, True),  # a 16x16 plane: the forward only
+    ((2, 16, 16, 16), (16, 16, 3, 3), 1, 1, False),  # a 16x16 plane
     ((1, 16, 17, 16), (16, 16, 3, 3), 1, 1, False),  # a 17x16 plane
     ((2, 15, 8, 8), (15, 15, 3, 3), 1, 1, False),
     ((2, 16, 8, 8), (32, 16, 3, 3), 2, 1, False),  # a stride of 2
@@ -60,7 +60,8 @@ def test_equal_to_the_reference_where_the_route_is_taken_and_where_not(monkeypat
     gradients = fast.conv2d_backward(dout, cache)
     reference_gradients = F.conv2d_backward(dout, reference_cache)
     backward_taken = conv_module.backward_route(cache.geometry, w_shape) == "channels last"
-    assert backward_taken == (chosen and np.prod(out.shape[2:]) <= 64 and w_shape[0] <= w_shape[1])
+    assert backward_taken == (chosen and np.prod(out.shape[2:]) <= conv_channels_last.MAX_BACKWARD_POSITIONS_PER_IMAGE
+                              and w_shape[1] >= conv_channels_last.MIN_BACKWARD_CHANNELS and w_shape[0] <= w_shape[1])
     assert taken == ["forward_into"] * chosen + ["backward"] * backward_taken
     assert chosen == conv_channels_last.forward_pays(cache.geometry, w_shape)
     assert out.dtype == dtype and out.flags.c_contiguous
@@ -98,14 +99,15 @@ def test_the_results_do_not_depend_on_the_thread_count():
         np.testing.assert_array_equal(one_thread, two_threads)
 
 
-@pytest.mark.parametrize("x_shape, w_shape, padding", [((2, 16, 3, 2), (2, 16, 3, 3), 1),
-                                                       ((1, 16, 3, 3), (3, 16, 2, 2), 0)])
+@pytest.mark.parametrize("x_shape, w_shape, padding", [((2, 32, 3, 2), (2, 32, 3, 3), 1),
+                                                       ((1, 32, 3, 3), (3, 32, 2, 2), 0)])
 def test_backward_matches_finite_differences(x_shape, w_shape, padding):
     """float64 central differences, random upstream gradient: the route's own gradient check."""
     rng = np.random.default_rng(23)
     x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
     _, cache = fast.conv2d_forward(x, w, b, 1, padding)
     assert conv_module.backward_route(cache.geometry, w_shape) == "channels last"
+    assert conv_channels_last.forward_pays(cache.geometry, w_shape)
     reports = check_op(lambda x, w, b: fast.conv2d_forward(x, w, b, 1, padding), fast.conv2d_backward,
                        [("x", x), ("w", w), ("b", b)])
     for report in reports:

@@ -29,39 +29,43 @@ from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
 
 # The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers,
-# float32, one thread, least CPU time of 41 repeats alternating the two routes, batches 16-64, on a 2-core AMD
-# EPYC shared with other jobs; ratios of this route's time to conv.py's):
+# float32, one thread, least CPU time of 21 repeats alternating the two routes, batches 16-64, on a 2-core AMD
+# EPYC shared with other jobs; ratios of this route's time to conv.py's, with conv.py's masked shifted-plane
+# im2col of im2col_kernels.py):
 #                        forward                          backward
-#   2x2 to 8x8 planes    0.36-0.85 (16, 32, 64 channels)  0.36-0.90 (32, 64), 0.93-1.07 (16)
-#   16x16                0.79-0.90 (32), 0.86-1.03 (16)   0.96-1.06 (32), 1.05-1.28 (16)
-#   32x32 (16 channels)  0.95-1.03                        1.29-1.51
-# The backward loses on large planes: its im2col of dout (runs of kw*K values, not rows of a plane), the
-# channels-last copy of x, the G product (dout_cols_t.T @ x_t) and the copy of dx_t back to images took 1.4x,
-# 1.9x, 1.4x and 2.3x conv.py's at 32x32 (16 channels, batch 16), which the dx product (0.88x) does not repay.
-# So the forward takes this route up to 16x16 output planes, the backward up to 8x8.
-MAX_FORWARD_POSITIONS_PER_IMAGE = 256
+#   4x4 planes           0.55-0.89 (32, 64 channels)      0.75-0.93 (32, 64)
+#   8x8                  0.65-0.96 (16, 32, 64)           0.85-1.02 (32, 64), 1.15-1.20 (16)
+#   16x16                0.93-1.15 (16, 32)               1.06-1.30 (16, 32)
+#   32x32 (16 channels)  1.10-1.16                        1.31-1.36
+# (2x2 maps take conv_dense.py's route, ahead of this one.) The backward loses on large planes and at 16
+# channels: its im2col of dout (runs of kw*K values, not rows of a plane), the channels-last copy of x, the G
+# product (dout_cols_t.T @ x_t) and the copy of dx_t back to images took 1.4x, 1.9x, 1.4x and 2.3x conv.py's at
+# 32x32 (16 channels, batch 16), which the dx product (0.88x) does not repay. So both directions take this route
+# up to 8x8 output planes, the forward from 16 input channels, the backward from 32.
+MAX_FORWARD_POSITIONS_PER_IMAGE = 64
 MAX_BACKWARD_POSITIONS_PER_IMAGE = 64
 # ... and only with at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9
-# values, and took 0.89-1.98x conv.py's time forward, 1.4-2.9x backward (1 -> 16 channels on 8x8 and 16x16
-# planes, 3 -> 16 on 32x32).
+# values, and took 1.3-1.5x conv.py's time forward, 1.4-3x backward (1 -> 16 channels on 8x8 and 16x16 planes,
+# 3 -> 16 on 32x32).
 MIN_CHANNELS = 16
+MIN_BACKWARD_CHANNELS = 32
 
 
 def forward_pays(geometry, w_shape):
     """True where conv2d_forward takes this route: stride 1, at least MIN_CHANNELS input channels, output planes
     of at most MAX_FORWARD_POSITIONS_PER_IMAGE positions. geometry from check_conv2d_inputs, w_shape (K, C, kh, kw)."""
-    return _pays(geometry, w_shape, MAX_FORWARD_POSITIONS_PER_IMAGE)
+    return _pays(geometry, w_shape, MAX_FORWARD_POSITIONS_PER_IMAGE, MIN_CHANNELS)
 
 
 def backward_pays(geometry, w_shape):
-    """True where conv2d_backward's convolution route runs this way: as forward_pays, with output planes of at
-    most MAX_BACKWARD_POSITIONS_PER_IMAGE positions."""
-    return _pays(geometry, w_shape, MAX_BACKWARD_POSITIONS_PER_IMAGE)
+    """True where conv2d_backward's convolution route runs this way: stride 1, at least MIN_BACKWARD_CHANNELS input
+    channels, output planes of at most MAX_BACKWARD_POSITIONS_PER_IMAGE positions."""
+    return _pays(geometry, w_shape, MAX_BACKWARD_POSITIONS_PER_IMAGE, MIN_BACKWARD_CHANNELS)
 
 
-def _pays(geometry, w_shape, max_positions):
+def _pays(geometry, w_shape, max_positions, min_channels):
     stride_h, stride_w, _, _, out_h, out_w = geometry
-    return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS and out_h * out_w <= max_positions
+    return stride_h == stride_w == 1 and w_shape[1] >= min_channels and out_h * out_w <= max_positions
 
 
 def forward_into(x, w, geometry, images_per_chunk, out):
