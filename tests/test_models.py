@@ -5,9 +5,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import WHOLE_NETWORK_BACKENDS
+from conftest import FINITE_DIFFERENCE_BACKENDS, WHOLE_NETWORK_BACKENDS, engine_against_reference
 
-from resnet_np import models, nn, runtime
+from resnet_np import models, nn
 from resnet_np.errors import UserError
 from resnet_np.gradcheck import check_module, numerical_gradient, relative_error, worst_error
 
@@ -177,14 +177,7 @@ NETWORKS = {
 }
 
 
-# Finite differences through a whole network on the engine re-check what two cheaper tests show together: the
-# reference's gradients match finite differences (the first test below), and the engine's output and gradients are
-# the reference's to rounding (the second). That re-check runs in CI's longer tier (`-m slow`).
-FINITE_DIFFERENCE_BACKENDS = [pytest.param(backend, marks=[pytest.mark.slow] if backend == "fast" else [])
-                              for backend in WHOLE_NETWORK_BACKENDS]
-
-
-@pytest.mark.parametrize("each_backend", FINITE_DIFFERENCE_BACKENDS, indirect=True)
+@pytest.mark.parametrize("each_backend", FINITE_DIFFERENCE_BACKENDS, indirect=True)  # on the engine: `-m slow`
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_whole_network_gradients_match_finite_differences(each_backend, network):
     build, x_shape = NETWORKS[network]
@@ -198,20 +191,10 @@ def test_whole_network_gradients_match_finite_differences(each_backend, network)
                     "engine run as plain Python (tests/conftest.py); the op-level tests check its kernels")
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_the_engines_whole_network_output_and_gradients_are_the_references(network):
-    """One forward and backward per backend, float64: the output, dL/dx and every parameter gradient."""
     build, x_shape = NETWORKS[network]
-    x = np.random.default_rng(2).standard_normal(x_shape)
-    arrays = {}
-    for backend in ("reference", "fast"):
-        with runtime.using(backend=backend):
-            model = _randomize_batchnorm(build())
-            out = model(x)
-            dx = model.backward(np.random.default_rng(3).standard_normal(out.shape))
-            arrays[backend] = [("output", out), ("x", dx)] + [(name, parameter.grad)
-                                                              for name, parameter in model.named_parameters()]
-    assert len(arrays["fast"]) == 2 + len(model.named_parameters())
-    for (name, engine), (_, reference) in zip(arrays["fast"], arrays["reference"], strict=True):
-        assert relative_error(engine, reference) < 1e-10, (network, name, relative_error(engine, reference))
+    errors = engine_against_reference(lambda: _randomize_batchnorm(build()),
+                                      np.random.default_rng(2).standard_normal(x_shape))
+    assert max(errors.values()) < 1e-10, errors
 
 
 def test_float32_model_keeps_float32_and_refuses_float64_input():
