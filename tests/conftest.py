@@ -41,3 +41,28 @@ def each_backend(request):
     """Run the test once with the layers on the reference maths, once on the engine (when compiled)."""
     with runtime.using(backend=request.param):
         yield request.param
+
+
+# Finite differences through a module on the engine re-check what two cheaper tests show together: the reference's
+# gradients match finite differences, and the engine's output and gradients are the reference's to rounding
+# (engine_against_reference). That re-check is a second run: CI's longer tier runs it (`-m slow`).
+FINITE_DIFFERENCE_BACKENDS = [pytest.param(backend, marks=[pytest.mark.slow] if backend == "fast" else [])
+                              for backend in WHOLE_NETWORK_BACKENDS]
+
+
+def engine_against_reference(build, x, seed=3):
+    """{array name: relative error, engine vs reference} of one forward and backward of a module build() makes
+    (the same on each call), on each backend, with one random upstream gradient: the output, dL/dx and every
+    parameter gradient."""
+    from resnet_np.gradcheck import relative_error
+
+    arrays = {}
+    for backend in ("reference", "fast"):
+        with runtime.using(backend=backend):
+            module = build()
+            out = module(x)
+            dx = module.backward(np.random.default_rng(seed).standard_normal(out.shape))
+            arrays[backend] = {"output": out, "x": dx} | {name: parameter.grad.copy()
+                                                          for name, parameter in module.named_parameters()}
+    assert list(arrays["fast"]) == list(arrays["reference"])
+    return {name: relative_error(arrays["fast"][name], arrays["reference"][name]) for name in arrays["reference"]}

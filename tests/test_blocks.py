@@ -4,6 +4,7 @@ structure the paper describes (which shortcut gets which layers, the plain twin,
 
 import numpy as np
 import pytest
+from conftest import FINITE_DIFFERENCE_BACKENDS, WHOLE_NETWORK_BACKENDS, engine_against_reference
 
 from resnet_np import nn
 from resnet_np.gradcheck import check_module, worst_error
@@ -51,6 +52,7 @@ def _build(kind, shortcut="B", residual=True, stride=1, seed=0):
     return _randomize(block, seed + 1)
 
 
+@pytest.mark.parametrize("each_backend", FINITE_DIFFERENCE_BACKENDS, indirect=True)  # on the engine: `-m slow`
 @pytest.mark.parametrize("kind,shortcut,residual,stride", list(_cases()))
 def test_block_gradients_match_finite_differences(each_backend, kind, shortcut, residual, stride):
     block = _build(kind, shortcut, residual, stride)
@@ -58,6 +60,15 @@ def test_block_gradients_match_finite_differences(each_backend, kind, shortcut, 
     reports = check_module(block, x, eps=EPS)
     assert {report.name for report in reports} == {"x"} | {name for name, _ in block.named_parameters()}
     assert worst_error(reports) < TOLERANCE, reports
+
+
+@pytest.mark.skipif("fast" not in WHOLE_NETWORK_BACKENDS, reason="NUMBA_DISABLE_JIT=1: modules on the engine "
+                    "run as plain Python (tests/conftest.py); the op-level tests check its kernels")
+@pytest.mark.parametrize("kind,shortcut,residual,stride", list(_cases()))
+def test_the_engines_block_output_and_gradients_are_the_references(kind, shortcut, residual, stride):
+    errors = engine_against_reference(lambda: _build(kind, shortcut, residual, stride),
+                                      np.random.default_rng(2).standard_normal((2, 2, 5, 5)))
+    assert max(errors.values()) < 1e-10, errors
 
 
 @pytest.mark.parametrize("kind", ["basic", "preact bottleneck"])

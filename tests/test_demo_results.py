@@ -5,6 +5,7 @@ import os
 import re
 
 import numpy as np
+import pytest
 
 from resnet_np import demos
 from resnet_np.demos import results
@@ -43,24 +44,43 @@ def test_flatten_keeps_scalars_and_short_lists_and_drops_curves():
     assert results.format_value(True) == "True" and results.format_value("a|b") == "a\\|b"
 
 
+def check_only_reruns_one_demo(path):
+    """--only re-runs one demo and keeps the other sections of the file at `path` as they were."""
+    before = results.read_sections(path.read_text(encoding="utf-8"))
+    assert results.main(["--quick", "--only", "bottleneck-cost", "--out", str(path), "--threads", "1"]) == 0
+    after = results.read_sections(path.read_text(encoding="utf-8"))
+    assert list(after) == list(before)
+    assert all(after[key] == before[key] for key in before if key != "bottleneck-cost")
+    assert results.main(["--only", "no-such-demo", "--out", str(path)]) == 2
+
+
+# Two demos that take a second or so: enough for what `generate` itself does (a complete section for each demo it
+# runs, --only keeping the others). Each demo runs, and its claim is checked, in tests/test_demos*.py.
+SOME_DEMOS = ["bn-variance", "bottleneck-cost"]
+
+
+def test_quick_regeneration_of_some_demos_writes_their_sections_and_only_reruns_the_one_asked_for(tmp_path):
+    path = tmp_path / "docs" / "demo_results.md"
+    run = results.generate(path, quick=True, only=SOME_DEMOS, threads=1, log=None)
+    assert list(run) == results.section_keys(SOME_DEMOS)
+    sections = check_structure(path.read_text(encoding="utf-8"), SOME_DEMOS)
+    assert all("--quick` (quick size)" in body for body in sections.values())
+    check_only_reruns_one_demo(path)
+
+
+# Every demo run a second time (tests/test_demos*.py run each at quick size; the test above checks `generate` on two
+# of them, and test_the_docs_file_is_rendered_from_the_stored_numbers renders every demo's section): `-m slow`.
+@pytest.mark.slow
 def test_quick_regeneration_has_a_section_per_demo(tmp_path):
     """Every demo of DEMOS (including ones added later) and every variant gets a complete section."""
     path = tmp_path / "docs" / "demo_results.md"
     run = results.generate(path, quick=True, threads=1, log=None)
     assert list(run) == results.section_keys(demos.DEMOS)
     assert "gradient-flow--no-bn" in run and run["gradient-flow--no-bn"].numbers["batchnorm"] is False
-    text = path.read_text(encoding="utf-8")
-    sections = check_structure(text, demos.DEMOS)
+    sections = check_structure(path.read_text(encoding="utf-8"), demos.DEMOS)
     assert all("--quick` (quick size)" in body for body in sections.values())
     assert "`final.plain20.train_error` |" in sections["degradation"]
-
-    # --only re-runs one demo and keeps the other sections as they were
-    before = results.read_sections(text)
-    assert results.main(["--quick", "--only", "bottleneck-cost", "--out", str(path), "--threads", "1"]) == 0
-    after = results.read_sections(path.read_text(encoding="utf-8"))
-    assert list(after) == list(before)
-    assert all(after[key] == before[key] for key in before if key != "bottleneck-cost")
-    assert results.main(["--only", "no-such-demo", "--out", str(path)]) == 2
+    check_only_reruns_one_demo(path)
 
 
 def test_the_docs_file_covers_every_demo_at_lecture_size():

@@ -11,7 +11,8 @@ runs twice in one Jupyter kernel (nbclient), code cells only, with `%reset -f` b
      no cell may raise, and every grading cell reports that its exercise passed.
 The Korean notebooks (notebooks/ko/exercises/) have the same code cells (tests/test_korean_notebooks.py); they run
 as shipped, next to the English ones, in tests/test_exercise_release.py, which executes the copies a lecturer hands
-out (the repository's code cells, answers and outputs removed), so they are not run a third time here.
+out (the repository's code cells, answers and outputs removed): a re-run of the shipped run here, marked `mirror`
+(CI runs it, README's test command leaves it out), so they are not run a third time here.
 So the notebooks cannot rot: a change of the grader or of an exercise that breaks a notebook fails here. One
 kernel for all of them keeps this fast (starting a kernel and importing the library cost more than the cells),
 and so does drawing the figures of the shipped run without rendering them to PNG (plt.show closes them): the

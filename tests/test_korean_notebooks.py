@@ -4,7 +4,7 @@ Only the markdown is translated, so a Korean reader runs exactly the code an Eng
 to a code cell of one notebook that is not made in its mirror fails here. That makes executing a Korean course
 notebook a re-run of its English twin: tests/test_notebooks.py marks those runs `mirror`, left out of README's
 test command and run by CI (`pytest -m mirror`). The Korean workbook notebooks run as shipped, as a lecturer
-hands them out, in tests/test_exercise_release.py.
+hands them out, in tests/test_exercise_release.py (also a `mirror` run).
 """
 
 import re

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import FINITE_DIFFERENCE_BACKENDS, WHOLE_NETWORK_BACKENDS, engine_against_reference
 
 from resnet_np import models, nn
 from resnet_np.errors import UserError
@@ -176,6 +177,7 @@ NETWORKS = {
 }
 
 
+@pytest.mark.parametrize("each_backend", FINITE_DIFFERENCE_BACKENDS, indirect=True)  # on the engine: `-m slow`
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_whole_network_gradients_match_finite_differences(each_backend, network):
     build, x_shape = NETWORKS[network]
@@ -183,6 +185,16 @@ def test_whole_network_gradients_match_finite_differences(each_backend, network)
     reports = check_module(model, np.random.default_rng(2).standard_normal(x_shape), eps=EPS)
     assert len(reports) == 1 + len(model.named_parameters())
     assert worst_error(reports) < TOLERANCE, max(reports, key=lambda report: report.error)
+
+
+@pytest.mark.skipif("fast" not in WHOLE_NETWORK_BACKENDS, reason="NUMBA_DISABLE_JIT=1: whole networks on the "
+                    "engine run as plain Python (tests/conftest.py); the op-level tests check its kernels")
+@pytest.mark.parametrize("network", list(NETWORKS))
+def test_the_engines_whole_network_output_and_gradients_are_the_references(network):
+    build, x_shape = NETWORKS[network]
+    errors = engine_against_reference(lambda: _randomize_batchnorm(build()),
+                                      np.random.default_rng(2).standard_normal(x_shape))
+    assert max(errors.values()) < 1e-10, errors
 
 
 def test_float32_model_keeps_float32_and_refuses_float64_input():

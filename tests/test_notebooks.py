@@ -4,12 +4,14 @@ Every notebooks/*.ipynb is found automatically, and so is its Korean mirror in n
 code cells are the English one's, character for character (tests/test_korean_notebooks.py checks that on every
 run), so executing it again proves nothing the English run has not: that re-run carries the `mirror` marker, which
 README's test command leaves out and CI runs (`pytest -m mirror`, in .ci/run). Each notebook runs in a fresh
-Jupyter kernel (nbclient) in quick mode
-(RESNET_NP_QUICK=1, read by each notebook's first code cell: smaller sizes, fewer repeats), with a temporary
-working directory so that any file a notebook writes lands there. Committed notebooks carry no outputs, so they can
-never show results of an older version of the code.
+Jupyter kernel (nbclient) in quick mode (RESNET_NP_QUICK=1, read by each notebook's first code cell: smaller
+sizes, fewer repeats), with a temporary working directory of its own so that any file a notebook writes lands
+there. Two kernels run at once (each its own process and notebook): starting one and importing the library take
+seconds of one core, and the cells of these small sizes mostly run on one, while the other core would wait.
+Committed notebooks carry no outputs, so they can never show results of an older version of the code.
 """
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -50,16 +52,44 @@ def test_notebook_has_a_quick_mode(path):
     assert "RESNET_NP_QUICK" in first_code_cell.source, f"{path.name}: the first code cell must read RESNET_NP_QUICK"
 
 
+PARALLEL_KERNELS = 2
+
+
+async def _execute(paths, folders):
+    """{path: (the executed notebook, the exception its run raised, or None)}, PARALLEL_KERNELS notebooks at once."""
+    gate = asyncio.Semaphore(PARALLEL_KERNELS)
+
+    async def execute(path):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+                                resources={"metadata": {"path": str(folders.mktemp(path.stem))}})
+        async with gate:
+            try:
+                await client.async_execute()
+            except Exception as error:  # CellExecutionError (the cell and its traceback), a timeout, a dead kernel
+                return notebook, error
+        return notebook, None
+
+    return dict(zip(paths, await asyncio.gather(*(execute(path) for path in paths)), strict=True))
+
+
+@pytest.fixture(scope="module")
+def executed(request, tmp_path_factory):
+    """The notebooks whose runs this session selected, each executed top to bottom in a fresh kernel."""
+    paths = [item.callspec.params["path"] for item in request.session.items
+             if item.module is request.module and item.originalname == "test_notebook_runs_top_to_bottom"]
+    with pytest.MonkeyPatch.context() as patch:  # the kernels are child processes: they inherit this environment
+        patch.setenv("RESNET_NP_QUICK", "1")
+        # Import resnet_np from this checkout even if it is not installed (each kernel starts in a temporary folder).
+        patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+        return asyncio.run(_execute(paths, tmp_path_factory))
+
+
 @pytest.mark.parametrize("path", RUNS)
-def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
-    # The kernel is a child process: it inherits this environment.
-    monkeypatch.setenv("RESNET_NP_QUICK", "1")
-    # Import resnet_np from this checkout even if it is not installed (the kernel starts in tmp_path).
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, at the first failing cell
+def test_notebook_runs_top_to_bottom(path, executed):
+    notebook, error = executed[path]
+    if error is not None:
+        raise error  # the first failing cell, with its traceback
 
     errors = [output for cell in code_cells(notebook) for output in cell.outputs if output.output_type == "error"]
     assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}" if errors else ""
