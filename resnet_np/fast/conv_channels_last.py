@@ -34,8 +34,8 @@ from .workspace import scratch
 # im2col of im2col_kernels.py):
 #                        forward                          backward
 #   4x4 planes           0.55-0.89 (32, 64 channels)      0.75-0.93 (32, 64)
-#   8x8                  0.65-0.96 (16, 32, 64)           0.85-1.02 (32, 64), 1.15-1.20 (16)
-#   16x16                0.93-1.15 (16, 32)               1.06-1.30 (16, 32)
+#   8x8                  0.65-1.00 (16, 32, 64)           0.85-1.02 (32, 64), 1.15-1.20 (16)
+#   16x16                0.88-1.15 (16, 32)               1.06-1.30 (16, 32)
 #   32x32 (16 channels)  1.10-1.16                        1.31-1.36
 # (2x2 maps take conv_dense.py's route, ahead of this one.) The backward loses on large planes and at 16
 # channels: its im2col of dout (runs of kw*K values, not rows of a plane), the channels-last copy of x, the G
