@@ -22,7 +22,7 @@ from resnet_np import runtime
 from resnet_np.bench import small_sizes, torch_models
 from resnet_np.bench.machine import torch_or_none
 from resnet_np.bench.models import _our_step, _torch_step
-from resnet_np.bench.timing import format_table
+from resnet_np.bench.timing import format_table, interleaved_times
 from resnet_np.fast import conv, conv_channels_last
 from resnet_np.functional.conv import check_conv2d_inputs
 from resnet_np.models import cifar_resnet
@@ -35,16 +35,9 @@ BATCHES = [16, 32, 64]
 
 
 def _least_us(functions, repeats):
-    """The least CPU time of each function, in us, over `repeats` rounds that call them in turn."""
-    for function in functions:
-        function()  # compiles, allocates the scratch buffers
-    times = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, kept in zip(functions, times, strict=True):
-            begin = time.thread_time()
-            function()
-            kept.append(time.thread_time() - begin)
-    return [min(kept) * 1e6 for kept in times]
+    """The least CPU time of each function, in us, over `repeats` rounds that call them in turn (after one round
+    that compiles and allocates the scratch buffers)."""
+    return [min(record) * 1e6 for record in interleaved_times(functions, repeats, clock=time.thread_time)]
 
 
 @contextlib.contextmanager
@@ -91,21 +84,18 @@ def measure_steps(channels, size, batch, repeats, torch):
     labels = rng.integers(0, 10, batch)
     model = cifar_resnet(20, in_channels=channels, seed=0)
     ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
-    steps = {"on": ours, "off": ours}
+
+    def switched_off():
+        with _route_switched_off():
+            ours()
+
+    steps = {"on": ours, "off": switched_off}
     if torch is not None:
         torch.manual_seed(0)
         twin = torch_models.build(torch, 20, in_channels=channels)
         steps["torch"] = _torch_step(torch, twin, x, labels, torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9))
-    times = {name: [] for name in steps}
-    for round_ in range(repeats + 1):  # round 0 warms up
-        for name, step in steps.items():
-            with _route_switched_off() if name == "off" else contextlib.nullcontext():
-                begin = time.thread_time()
-                step()
-                elapsed = time.thread_time() - begin
-            if round_:
-                times[name].append(elapsed)
-    return times
+    times = interleaved_times(list(steps.values()), repeats, clock=time.thread_time)  # one round warms up
+    return dict(zip(steps, times, strict=True))
 
 
 def layers_table(repeats):

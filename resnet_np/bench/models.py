@@ -5,7 +5,6 @@ forward: inference only (eval mode). scaling: images/s against batch size, depth
 Ours and torch alternate call by call, so a noisy neighbour slows both alike; we report medians.
 """
 
-import time
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from ..models import cifar_resnet, imagenet_resnet
 from ..optim import SGD
 from . import torch_models
 from .machine import torch_or_none
-from .timing import format_table
+from .timing import format_table, interleaved_times
 
 
 def _build(depth, imagenet_layers, dtype, seed=0, in_channels=3):
@@ -63,16 +62,7 @@ def _torch_forward(torch, model, x):
 
 def interleaved_medians(functions, repeats, warmup=1):
     """Median seconds of each function, calling them in turn (a, b, a, b, ...) after `warmup` rounds."""
-    for _ in range(warmup):
-        for function in functions:
-            function()
-    times = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, record in zip(functions, times, strict=True):
-            begin = time.perf_counter()
-            function()
-            record.append(time.perf_counter() - begin)
-    return [float(np.median(record)) for record in times]
+    return [float(np.median(record)) for record in interleaved_times(functions, repeats, warmup)]
 
 
 def compare(kind, depth=20, batch=128, dtype="float32", input_size=32, imagenet_layers=None, repeats=5,

@@ -56,6 +56,7 @@ class _TimedOps:
                 self._seconds[row] += time.perf_counter() - begin
                 self._calls[row] += 1
 
+        setattr(self, name, timed)  # made once per op: later look-ups find it without __getattr__
         return timed
 
 

@@ -18,6 +18,21 @@ def median_time(function, repeats=5, warmup=1, min_total=0.0):
     return float(np.median(times))
 
 
+def interleaved_times(functions, repeats, warmup=1, clock=time.perf_counter):
+    """Seconds of each call of each function, calling them in turn (a, b, a, b, ...) after `warmup` untimed rounds:
+    a list per function. clock: time.perf_counter (wall) or time.thread_time (CPU time of the calling thread)."""
+    for _ in range(warmup):
+        for function in functions:
+            function()
+    times = [[] for _ in functions]
+    for _ in range(repeats):
+        for function, record in zip(functions, times, strict=True):
+            begin = clock()
+            function()
+            record.append(clock() - begin)
+    return times
+
+
 def first_call_time(function):
     """Wall time of one call: for a first call, this includes JIT compilation or loading the cache."""
     begin = time.perf_counter()

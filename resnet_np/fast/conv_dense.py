@@ -56,10 +56,10 @@ def window_entries(height, width, kh, kw, geometry):
     oh, ow, i, j = np.meshgrid(np.arange(out_h), np.arange(out_w), np.arange(kh), np.arange(kw), indexing="ij")
     h, w = oh * stride_h - pad_h + i, ow * stride_w - pad_w + j
     inside = (h >= 0) & (h < height) & (w >= 0) & (w < width)
-    entries = ((oh * out_w + ow)[inside], (h * width + w)[inside], (i * kw + j)[inside])
+    entries = tuple(index[inside].astype(np.int64) for index in (oh * out_w + ow, h * width + w, i * kw + j))
     for array in entries:
         array.flags.writeable = False  # shared by every call with this geometry
-    return tuple(np.ascontiguousarray(array, dtype=np.int64) for array in entries)
+    return entries
 
 
 def dense_matrix(w, x_shape, geometry):
