@@ -134,4 +134,7 @@ if __name__ == "__main__":
     parser.add_argument("--steps", action="store_true", help="whole resnet20 training steps instead of layers")
     args = parser.parse_args()
     with runtime.using(backend="fast", threads=1):
+        # BLAS's thread count is set when the first op runs through resnet_np.backend.ops(); the calls timed here
+        # go to the engine directly, so set it now: one BLAS thread, as inside conv2d.
+        runtime.apply_blas_threads()
         print(steps_table(args.repeats) if args.steps else layers_table(args.repeats))

@@ -38,11 +38,15 @@ _local = threading.local()  # .busy: this thread is already working on chunks (a
 
 
 VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNorm, ReLU, max pool): 1 MiB of float32
-# The least work worth a chunk of its own. Handing a chunk to a helper thread costs ~30 us on 2 cores (the median
-# of an empty two-chunk run_in_chunks call with the lock hand-off), so a chunk should hold a few times that:
-# ReLU takes ~0.5 ns per float32 value and a BatchNorm forward (three passes) ~1 ns, so 128 Ki values (~65-130 us).
-# Smaller ops are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call.
-MIN_VALUES_PER_CHUNK = 1 << 17
+# The least work worth a chunk of its own: 512 Ki values (2 MiB of float32). An empty two-chunk run_in_chunks call
+# costs ~5 us, but a real one costs far more on a 2-core virtual machine: a sleeping helper takes tens of
+# microseconds to wake (its core halts while idle), and the caller, when it must wait for that helper, as long
+# again. Measured by benchmarks/value_ops_threads.py (AMD EPYC, 2 cores): split into chunks of 128 Ki values, a
+# 1 MiB ReLU forward took 120 us on two threads against 39 on one, a BatchNorm forward 399 against 212; at 2 MiB
+# two threads were no faster; at 4 MiB (two chunks of 2 MiB) BatchNorm was 10-17% faster, ReLU 20% slower; at
+# 8 MiB both were faster. Smaller ops are one chunk, which run_in_chunks runs on the calling thread: no
+# hand-off, one kernel call.
+MIN_VALUES_PER_CHUNK = 1 << 19
 
 
 def chunk_size(total, cost_per_item, target_cost, min_chunks=8, min_cost=0):

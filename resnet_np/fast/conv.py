@@ -21,9 +21,8 @@ paddings above kh-1, whose windows reach past every pixel) take the col2im route
 output than input channels (K > C): there dout_cols (K*kh*kw rows) is larger than cols (C*kh*kw rows), and the
 products have a side of length C. At a CIFAR stem (3 -> 16 channels, batch 128) the col2im route took 5.5 ms
 against 12.3. Both routes give the same gradients (tests/test_conv_backward_routes.py); the engine notebook
-derives the formulas. Layers of 16 or more channels on small planes (forward up to 16x16, backward up to 8x8)
-compute the same formulas with transposed products, one row per position (conv_channels_last.py, with its
-measurements).
+derives the formulas. Stride-1 layers of 16 or more input channels compute the same formulas with transposed
+products, one row per position (conv_channels_last.py, with its measurements).
 
 A few images at a time: the code below applies these formulas to chunks of the batch, images [first, stop),
 and adds up the chunks' dW. The columns of different images never mix, so this is the same maths; it keeps each
@@ -79,7 +78,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
     chunk = _images_per_chunk(n_images, out_h * out_w, weights.size)
     if conv_dense.applies(x.shape, w.shape, geometry):  # 2x2 maps: one dense matrix, no im2col at all
         conv_dense.forward(x, w, geometry, out, MIN_MULTIPLY_ADDS_PER_CHUNK)
-    elif conv_channels_last.forward_pays(geometry, w.shape):  # small planes: positions-major products (see there)
+    elif conv_channels_last.forward_pays(geometry, w.shape):  # 16+ channels: positions-major products (see there)
         conv_channels_last.forward_into(x, w, geometry, chunk, out)
     else:
         run_in_chunks(forward_images, n_images, chunk)

@@ -1,4 +1,4 @@
-"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers on small planes.
+"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers of 16 or more channels.
 
 conv.py's products are (K, C*kh*kw) @ (C*kh*kw, positions): at ResNet's first stage (16 channels) the product
 has a short side of 16 rows, which OpenBLAS's SkylakeX (AVX-512) kernel runs poorly. The same numbers come out of
@@ -13,10 +13,10 @@ channels-last copy of the images (channels_last_kernels.py), and the product's (
 to (n, K, h, w) with one transposing copy.
 
 Measured at one BLAS thread (K = C = 16, 3x3, 4096 positions, float32): W @ cols 395-404 us, cols_t @ W_t.T
-289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is small, at 64 there is none. But a
-whole layer also pays the transposing copy back to (n, K, h, w), and there the products' gain is gone on large
-planes, while on small ones this route's im2col (runs of kw*C values, not rows of a few pixels) wins instead.
-forward_pays() and backward_pays() below choose per layer shape, by the measured rule of their constants.
+289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is smaller, at 64 there is little. A
+whole layer also pays the transposing copy back to (n, K, h, w), but this route's im2col (runs of kw*C values,
+not rows of a few pixels) is faster too. forward_pays() and backward_pays() below choose per layer shape, by the
+measured rule of their constant.
 
 Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
 workspace.py): the results do not depend on the number of threads.
@@ -29,43 +29,29 @@ from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
 
 # The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers,
-# float32, one thread, least CPU time of 21 repeats alternating the two routes, batches 16-64, on a 2-core AMD
-# EPYC shared with other jobs; ratios of this route's time to conv.py's, with conv.py's masked shifted-plane
-# im2col of im2col_kernels.py):
+# float32, one thread, BLAS on one thread, least CPU time of 21 repeats alternating the two routes, batches 16-64,
+# on a 2-core AMD EPYC with AVX-512; ratios of this route's time to conv.py's):
 #                        forward                          backward
-#   4x4 planes           0.55-0.89 (32, 64 channels)      0.75-0.93 (32, 64)
-#   8x8                  0.65-1.00 (16, 32, 64)           0.85-1.02 (32, 64), 1.15-1.20 (16)
-#   16x16                0.88-1.15 (16, 32)               1.06-1.30 (16, 32)
-#   32x32 (16 channels)  1.10-1.16                        1.31-1.36
-# (2x2 maps take conv_dense.py's route, ahead of this one.) The backward loses on large planes and at 16
-# channels: its im2col of dout (runs of kw*K values, not rows of a plane), the channels-last copy of x, the G
-# product (dout_cols_t.T @ x_t) and the copy of dx_t back to images took 1.4x, 1.9x, 1.4x and 2.3x conv.py's at
-# 32x32 (16 channels, batch 16), which the dx product (0.88x) does not repay. So both directions take this route
-# up to 8x8 output planes, the forward from 16 input channels, the backward from 32.
-MAX_FORWARD_POSITIONS_PER_IMAGE = 64
-MAX_BACKWARD_POSITIONS_PER_IMAGE = 64
-# ... and only with at least this many input channels: a stem (1 or 3 channels) makes runs of only kw*C = 3-9
-# values, and took 1.3-1.5x conv.py's time forward, 1.4-3x backward (1 -> 16 channels on 8x8 and 16x16 planes,
-# 3 -> 16 on 32x32).
+#   16 channels          0.67-0.74 (32x32 to 8x8 planes)  0.77-0.86
+#   32 channels          0.75-0.95 (16x16 to 4x4)         0.87-0.97
+#   64 channels          0.80-1.05 (8x8 to 4x4)           0.89-0.99
+# (2x2 maps take conv_dense.py's route, ahead of this one.) So every stride-1 layer of at least 16 input channels
+# takes it, both ways. (An earlier rule kept it to planes of 8x8 and less: its measurement left BLAS free to run
+# conv.py's products on a second thread, whose time the calling thread's CPU clock did not count.) A stem (1 or 3
+# channels) makes runs of only kw*C = 3-9 values, and took 0.9-1.9x conv.py's time forward, 1.4-2.4x backward.
 MIN_CHANNELS = 16
-MIN_BACKWARD_CHANNELS = 32
 
 
 def forward_pays(geometry, w_shape):
-    """True where conv2d_forward takes this route: stride 1, at least MIN_CHANNELS input channels, output planes
-    of at most MAX_FORWARD_POSITIONS_PER_IMAGE positions. geometry from check_conv2d_inputs, w_shape (K, C, kh, kw)."""
-    return _pays(geometry, w_shape, MAX_FORWARD_POSITIONS_PER_IMAGE, MIN_CHANNELS)
+    """True where conv2d_forward takes this route: stride 1, at least MIN_CHANNELS input channels. geometry from
+    check_conv2d_inputs, w_shape (K, C, kh, kw)."""
+    stride_h, stride_w = geometry[:2]
+    return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS
 
 
 def backward_pays(geometry, w_shape):
-    """True where conv2d_backward's convolution route runs this way: stride 1, at least MIN_BACKWARD_CHANNELS input
-    channels, output planes of at most MAX_BACKWARD_POSITIONS_PER_IMAGE positions."""
-    return _pays(geometry, w_shape, MAX_BACKWARD_POSITIONS_PER_IMAGE, MIN_BACKWARD_CHANNELS)
-
-
-def _pays(geometry, w_shape, max_positions, min_channels):
-    stride_h, stride_w, _, _, out_h, out_w = geometry
-    return stride_h == stride_w == 1 and w_shape[1] >= min_channels and out_h * out_w <= max_positions
+    """True where conv2d_backward's convolution route runs this way: the same rule as the forward's."""
+    return forward_pays(geometry, w_shape)
 
 
 def forward_into(x, w, geometry, images_per_chunk, out):
