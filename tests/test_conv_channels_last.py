@@ -1,5 +1,5 @@
-"""The engine's positions-major conv route (fast/conv_channels_last.py): conv.py takes it for stride-1 layers of
-at least 16 input channels, forward and backward. Its results must
+"""The engine's positions-major conv route (fast/conv_channels_last.py): conv.py takes it for layers of at least
+16 input channels, forward at any stride and backward at stride 1. Its results must
 equal the reference's to rounding wherever it is taken, whatever the thread count; elsewhere conv.py's own routes
 run, as before."""
 
@@ -18,8 +18,8 @@ conv_module = importlib.import_module("resnet_np.fast.conv")
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-11}
 
 # (x shape, w shape, stride, padding, forward route taken): ResNet's 3x3 layers at the digits' and CIFAR's small
-# to 32x32 planes, odd sizes, batch 1, 1x1 and non-square kernels; and shapes just outside the rule (a stem,
-# 15 channels, a stride of 2). The backward takes it where conv_module.backward_route says "channels last".
+# to 32x32 planes, odd sizes, batch 1, 1x1 and non-square kernels, strides of 2 (forward only); and shapes just
+# outside the rule (a stem, 15 channels). The backward takes it where conv_module.backward_route says "channels last".
 CASES = [
     ((4, 16, 8, 8), (16, 16, 3, 3), 1, 1, True),
     ((3, 32, 4, 4), (32, 32, 3, 3), 1, 1, True),
@@ -33,7 +33,8 @@ CASES = [
     ((1, 16, 17, 16), (16, 16, 3, 3), 1, 1, True),  # a 17x16 plane
     ((2, 16, 32, 32), (16, 16, 3, 3), 1, 1, True),  # CIFAR's first stage
     ((2, 15, 8, 8), (15, 15, 3, 3), 1, 1, False),
-    ((2, 16, 8, 8), (32, 16, 3, 3), 2, 1, False),  # a stride of 2
+    ((2, 16, 8, 8), (32, 16, 3, 3), 2, 1, True),  # a stride of 2: the backward is conv.py's col2im route
+    ((3, 16, 9, 7), (16, 16, 3, 2), (2, 3), (1, 0), True),  # unequal strides, odd plane
 ]
 
 
@@ -61,7 +62,8 @@ def test_equal_to_the_reference_where_the_route_is_taken_and_where_not(monkeypat
     gradients = fast.conv2d_backward(dout, cache)
     reference_gradients = F.conv2d_backward(dout, reference_cache)
     backward_taken = conv_module.backward_route(cache.geometry, w_shape) == "channels last"
-    assert backward_taken == (chosen and w_shape[0] <= w_shape[1])
+    stride_one = conv_module.backward_is_a_convolution(cache.geometry, *w_shape[2:])
+    assert backward_taken == (chosen and stride_one and w_shape[0] <= w_shape[1])
     assert taken == ["forward_into"] * chosen + ["backward"] * backward_taken
     assert chosen == conv_channels_last.forward_pays(cache.geometry, w_shape)
     assert out.dtype == dtype and out.flags.c_contiguous

@@ -3,10 +3,10 @@
 Channels-last ("positions-major") column layout: cols_t[position, column] with
     position = (n * out_h + oh) * out_w + ow          (image, output row, output column)
     column   = (i * kw + j) * C + c                   (kernel row, kernel column, channel)
-and the entry is x[n, c, oh + i - pad_h, ow + j - pad_w] (stride 1), or 0 in the padding. It is the transpose of
+and the entry is x[n, c, oh * stride_h + i - pad_h, ow * stride_w + j - pad_w], or 0 in the padding. It is the transpose of
 im2col_kernels.py's cols with the row order (c, i, j) changed to (i, j, c). Taken from a zero-padded channels-last
-copy of x, padded[n, h, w, c], the kw * C values of kernel row i are one contiguous run of padded (its row oh + i,
-from pixel ow on): the im2col is oh * kh copies of kw * C values, not C * kh * kw copies of a few.
+copy of x, padded[n, h, w, c], the kw * C values of kernel row i are one contiguous run of padded (its row
+oh * stride_h + i, from pixel ow * stride_w on): the im2col is oh * kh copies of kw * C values, not C * kh * kw copies of a few.
 
 Serial and nogil for the reasons in im2col_kernels.py. With NUMBA_DISABLE_JIT=1 they run as plain Python.
 """
@@ -39,9 +39,9 @@ def pad_channels_last_kernel(x, pad_h, pad_w, padded):
 
 
 @njit(cache=True, nogil=True)
-def im2col_padded_kernel(padded, kh, kw, out_h, out_w, cols_t):
-    """cols_t (N*out_h*out_w, kh*kw*C) from padded (N, Hp, Wp, C), stride 1: the row of position (n, oh, ow) is,
-    for each kernel row i, the kw * C values of padded[n, oh + i, ow:ow + kw, :]."""
+def im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t):
+    """cols_t (N*out_h*out_w, kh*kw*C) from padded (N, Hp, Wp, C): the row of position (n, oh, ow) is, for each
+    kernel row i, the kw * C values of padded[n, oh * stride_h + i, ow * stride_w : ow * stride_w + kw, :]."""
     n_images, padded_height, padded_width, channels = padded.shape
     run = kw * channels
     flat = padded.reshape(n_images * padded_height * padded_width * channels)
@@ -50,7 +50,7 @@ def im2col_padded_kernel(padded, kh, kw, out_h, out_w, cols_t):
             for ow in range(out_w):
                 row = cols_t[(n * out_h + oh) * out_w + ow]
                 for i in range(kh):
-                    source = uintp(((n * padded_height + oh + i) * padded_width + ow) * channels)
+                    source = uintp(((n * padded_height + oh * stride_h + i) * padded_width + ow * stride_w) * channels)
                     destination = uintp(i * run)
                     for k in range(uintp(run)):
                         row[destination + k] = flat[source + k]

@@ -1,4 +1,4 @@
-"""Stride-1 conv2d with positions-major ("channels-last") matrix products, for layers of 16 or more channels.
+"""conv2d with positions-major ("channels-last") matrix products, for layers of 16 or more input channels.
 
 conv.py's products are (K, C*kh*kw) @ (C*kh*kw, positions): at ResNet's first stage (16 channels) the product
 has a short side of 16 rows, which OpenBLAS's SkylakeX (AVX-512) kernel runs poorly. The same numbers come out of
@@ -28,42 +28,45 @@ from .channels_last_kernels import im2col_padded_kernel, pad_channels_last_kerne
 from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
 
-# The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3/1 layers,
-# float32, one thread, BLAS on one thread, least CPU time of 21 repeats alternating the two routes, batches 16-64,
-# on a 2-core AMD EPYC with AVX-512; ratios of this route's time to conv.py's):
-#                        forward                          backward
-#   16 channels          0.67-0.74 (32x32 to 8x8 planes)  0.77-0.86
-#   32 channels          0.75-0.95 (16x16 to 4x4)         0.87-0.97
-#   64 channels          0.80-1.05 (8x8 to 4x4)           0.89-0.99
-# (2x2 maps take conv_dense.py's route, ahead of this one.) So every stride-1 layer of at least 16 input channels
-# takes it, both ways. (An earlier rule kept it to planes of 8x8 and less: its measurement left BLAS free to run
-# conv.py's products on a second thread, whose time the calling thread's CPU clock did not count.) A stem (1 or 3
-# channels) makes runs of only kw*C = 3-9 values, and took 0.9-1.9x conv.py's time forward, 1.4-2.4x backward.
+# The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3 layers,
+# float32, one thread, BLAS on one thread, least CPU time of 21-31 repeats alternating the two routes, batches
+# 16-64, on a 2-core AMD EPYC with AVX-512; ratios of this route's time to conv.py's):
+#                                  forward                          backward
+#   16 channels, stride 1          0.67-0.74 (32x32 to 8x8 planes)  0.77-0.86
+#   32 channels, stride 1          0.75-0.95 (16x16 to 4x4)         0.87-0.97
+#   64 channels, stride 1          0.80-1.05 (8x8 to 4x4)           0.89-0.99
+#   16 -> 32 and 32 -> 64, stride 2  0.76-0.93, once 1.02 (32x32 to 8x8 inputs)
+# (2x2 maps take conv_dense.py's route, ahead of this one.) So every layer of at least 16 input channels takes it
+# forward, and backward where the backward is a convolution (stride 1; a strided layer's backward is conv.py's
+# col2im route). An earlier rule kept it to planes of 8x8 and less: its measurement left BLAS free to run conv.py's
+# products on a second thread, whose time the calling thread's CPU clock did not count. A stem (1 or 3 channels)
+# makes runs of only kw*C = 3-9 values, and took 0.9-1.9x conv.py's time forward, 1.4-2.4x backward.
 MIN_CHANNELS = 16
 
 
 def forward_pays(geometry, w_shape):
-    """True where conv2d_forward takes this route: stride 1, at least MIN_CHANNELS input channels. geometry from
+    """True where conv2d_forward takes this route: at least MIN_CHANNELS input channels, any stride. geometry from
     check_conv2d_inputs, w_shape (K, C, kh, kw)."""
+    return w_shape[1] >= MIN_CHANNELS
+
+
+def backward_pays(geometry, w_shape):
+    """True where conv2d_backward's convolution route (stride 1) runs this way: at least MIN_CHANNELS input
+    channels."""
     stride_h, stride_w = geometry[:2]
     return stride_h == stride_w == 1 and w_shape[1] >= MIN_CHANNELS
 
 
-def backward_pays(geometry, w_shape):
-    """True where conv2d_backward's convolution route runs this way: the same rule as the forward's."""
-    return forward_pays(geometry, w_shape)
-
-
 def forward_into(x, w, geometry, images_per_chunk, out):
-    """out (N, K, out_h, out_w) = the stride-1 convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
+    """out (N, K, out_h, out_w) = the convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
     x C-contiguous; geometry from check_conv2d_inputs; out C-contiguous, of x's dtype."""
     out_channels, channels, kh, kw = w.shape
     n_images = x.shape[0]
-    pad_h, pad_w, out_h, out_w = geometry[2:]
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     weights_t = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(out_channels, -1)  # (K, kh*kw*C)
 
     def forward_images(first, stop):
-        cols_t = _im2col_channels_last(x[first:stop], kh, kw, pad_h, pad_w, out_h, out_w)
+        cols_t = _im2col_channels_last(x[first:stop], kh, kw, (stride_h, stride_w, pad_h, pad_w, out_h, out_w))
         product = np.matmul(cols_t, weights_t.T, out=scratch("product", (cols_t.shape[0], out_channels), x.dtype))
         positions_to_images_kernel(product, out[first:stop].reshape(stop - first, out_channels, out_h * out_w))
 
@@ -83,8 +86,8 @@ def backward(dout, x, w, geometry, images_per_chunk):
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
         n_chunk = stop - first
-        dout_cols_t = _im2col_channels_last(dout[first:stop], kh, kw, kh - 1 - pad_h, kw - 1 - pad_w,
-                                            height, width)
+        dout_cols_t = _im2col_channels_last(dout[first:stop], kh, kw,
+                                            (1, 1, kh - 1 - pad_h, kw - 1 - pad_w, height, width))
         x_t = scratch("product", (n_chunk, height, width, channels), x.dtype)
         pad_channels_last_kernel(x[first:stop], 0, 0, x_t)
         x_t = x_t.reshape(-1, channels)
@@ -99,12 +102,14 @@ def backward(dout, x, w, geometry, images_per_chunk):
     return dx, np.ascontiguousarray(dw)
 
 
-def _im2col_channels_last(images, kh, kw, pad_h, pad_w, out_h, out_w):
-    """images (n, C, H, W) C-contiguous -> cols_t (n*out_h*out_w, kh*kw*C), stride 1, in the "columns" scratch
-    buffer (through a zero-padded channels-last copy in the "padded" one)."""
+def _im2col_channels_last(images, kh, kw, geometry):
+    """images (n, C, H, W) C-contiguous -> cols_t (n*out_h*out_w, kh*kw*C), in the "columns" scratch buffer
+    (through a zero-padded channels-last copy in the "padded" one). geometry: (stride_h, stride_w, pad_h, pad_w,
+    out_h, out_w)."""
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     n_images, channels, height, width = images.shape
     padded = scratch("padded", (n_images, height + 2 * pad_h, width + 2 * pad_w, channels), images.dtype)
     pad_channels_last_kernel(images, pad_h, pad_w, padded)
     cols_t = scratch("columns", (n_images * out_h * out_w, kh * kw * channels), images.dtype)
-    im2col_padded_kernel(padded, kh, kw, out_h, out_w, cols_t)
+    im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
     return cols_t
