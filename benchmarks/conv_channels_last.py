@@ -1,8 +1,8 @@
 """conv.py's products against conv_channels_last.py's at one thread, layer by layer: `python
 benchmarks/conv_channels_last.py`, and in whole resnet20 training steps: `... --steps`.
 
-ResNet-20's stride-1 layer shapes at the sizes the course runs at (16/32/64 channels on 32x32 to 2x2 planes, the
-stem from 1 or 3 channels), batches 16 to 64, float32. Each cell is the least CPU time of the calling thread
+ResNet-20's 3x3 layer shapes at the sizes the course runs at (16/32/64 channels on 32x32 to 2x2 planes, the
+stem from 1 or 3 channels, the stride-2 layers), batches 16 to 64, float32. Each cell is the least CPU time of the calling thread
 (time.thread_time) over the repeats, of one forward or one backward (dx and dW): on a machine other programs keep
 busy, they add to a call's CPU time (cache misses; on some virtual machines whole 4 ms scheduler ticks), never
 take from it.
@@ -28,9 +28,11 @@ from resnet_np.functional.conv import check_conv2d_inputs
 from resnet_np.models import cifar_resnet
 from resnet_np.optim import SGD
 
-# (in channels, out channels, plane): the stems, then ResNet-20's three stages at 32x32, 16x16 and 8x8 inputs
-LAYERS = [(1, 16, 16), (1, 16, 8), (3, 16, 32), (16, 16, 32), (16, 16, 16), (16, 16, 8), (32, 32, 16),
-          (32, 32, 8), (32, 32, 4), (64, 64, 8), (64, 64, 4), (64, 64, 2)]
+# (in channels, out channels, input plane, stride): the stems, then ResNet-20's three stages at 32x32, 16x16 and
+# 8x8 inputs, and its stride-2 layers (forward only: their backward is conv.py's col2im route either way)
+LAYERS = [(1, 16, 16, 1), (1, 16, 8, 1), (3, 16, 32, 1), (16, 16, 32, 1), (16, 16, 16, 1), (16, 16, 8, 1),
+          (32, 32, 16, 1), (32, 32, 8, 1), (32, 32, 4, 1), (64, 64, 8, 1), (64, 64, 4, 1), (64, 64, 2, 1),
+          (16, 32, 32, 2), (16, 32, 16, 2), (16, 32, 8, 2), (32, 64, 16, 2), (32, 64, 8, 2)]
 BATCHES = [16, 32, 64]
 
 
@@ -52,23 +54,28 @@ def _route_switched_off():
         conv_channels_last.forward_pays, conv_channels_last.backward_pays = rules
 
 
-def measure(channels, out_channels, plane, batch, repeats):
+def measure(channels, out_channels, plane, stride, batch, repeats):
+    """[forward today, forward by this route, backward today, backward by this route] in us (no backward times
+    for a strided layer)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, channels, plane, plane)).astype(np.float32)
     w = rng.standard_normal((out_channels, channels, 3, 3)).astype(np.float32)
-    dout = rng.standard_normal((batch, out_channels, plane, plane)).astype(np.float32)
-    x, w, geometry = check_conv2d_inputs(x, w, None, 1, 1)
-    chunk = conv._images_per_chunk(batch, plane * plane, w[0].size * out_channels)
+    x, w, geometry = check_conv2d_inputs(x, w, None, stride, 1)
+    out_h, out_w = geometry[4:]
+    dout = rng.standard_normal((batch, out_channels, out_h, out_w)).astype(np.float32)
+    chunk = conv._images_per_chunk(batch, out_h * out_w, w[0].size * out_channels)
 
     def forward_channels_last():  # with the checks and the allocation that conv2d_forward makes too
-        x_checked, w_checked, geometry = check_conv2d_inputs(x, w, None, 1, 1)
-        out = np.empty((batch, out_channels, plane, plane), dtype=np.float32)
+        x_checked, w_checked, geometry = check_conv2d_inputs(x, w, None, stride, 1)
+        out = np.empty((batch, out_channels, out_h, out_w), dtype=np.float32)
         return conv_channels_last.forward_into(x_checked, w_checked, geometry, chunk, out)
 
     def forward_today():
         with _route_switched_off():
-            conv.conv2d_forward(x, w, None, 1, 1)
+            conv.conv2d_forward(x, w, None, stride, 1)
 
+    if stride != 1:
+        return _least_us([forward_today, forward_channels_last], repeats) + [None, None]
     with _route_switched_off():
         backward_today = conv.backward_by_convolution if conv.backward_route(geometry, w.shape) == "convolution" \
             else conv.backward_by_col2im
@@ -100,12 +107,13 @@ def measure_steps(channels, size, batch, repeats, torch):
 
 def layers_table(repeats):
     rows = []
-    for channels, out_channels, plane in LAYERS:
+    for channels, out_channels, plane, stride in LAYERS:
         for batch in BATCHES:
-            fwd, fwd_cl, bwd, bwd_cl = measure(channels, out_channels, plane, batch, repeats)
-            rows.append([f"{channels}->{out_channels} @{plane}x{plane}", batch, f"{fwd:.0f}", f"{fwd_cl:.0f}",
-                         f"{fwd_cl / fwd:.2f}", f"{bwd:.0f}", f"{bwd_cl:.0f}", f"{bwd_cl / bwd:.2f}"])
-    return format_table(["layer (3x3/1)", "batch", "fwd us", "fwd channels-last us", "ratio", "bwd us",
+            fwd, fwd_cl, bwd, bwd_cl = measure(channels, out_channels, plane, stride, batch, repeats)
+            backward = ["-", "-", "-"] if bwd is None else [f"{bwd:.0f}", f"{bwd_cl:.0f}", f"{bwd_cl / bwd:.2f}"]
+            rows.append([f"{channels}->{out_channels} @{plane}x{plane}/{stride}", batch, f"{fwd:.0f}", f"{fwd_cl:.0f}",
+                         f"{fwd_cl / fwd:.2f}"] + backward)
+    return format_table(["layer (3x3, input plane/stride)", "batch", "fwd us", "fwd channels-last us", "ratio", "bwd us",
                          "bwd channels-last us", "ratio"], rows)
 
 
