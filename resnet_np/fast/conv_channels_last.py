@@ -32,15 +32,15 @@ from .workspace import scratch
 # float32, one thread, BLAS on one thread, least CPU time of 31 repeats alternating the two routes, batches
 # 16-64, on a 2-core AMD EPYC with AVX-512; ratios of this route's time to conv.py's):
 #                                  forward                          backward
-#   16 channels, stride 1          0.67-0.74 (32x32 to 8x8 planes)  0.77-0.86
-#   32 channels, stride 1          0.75-0.95 (16x16 to 4x4)         0.87-0.97
-#   64 channels, stride 1          0.80-1.05 (8x8 to 4x4)           0.89-0.99
+#   16 channels, stride 1          0.68-0.78 (32x32 to 8x8 planes)  0.78-0.87
+#   32 channels, stride 1          0.77-0.95 (16x16 to 4x4)         0.86-0.99
+#   64 channels, stride 1          0.86-1.05 (8x8 to 4x4)           0.90-1.04
 #   16 -> 32 and 32 -> 64, stride 2  0.66-0.95 (32x32 to 8x8 inputs)
 # (2x2 maps take conv_dense.py's route, ahead of this one.) So every layer of at least 16 input channels takes it
 # forward, and backward where the backward is a convolution (stride 1; a strided layer's backward is conv.py's
 # col2im route). An earlier rule kept it to planes of 8x8 and less: its measurement left BLAS free to run conv.py's
 # products on a second thread, whose time the calling thread's CPU clock did not count. A stem (1 or 3 channels)
-# makes runs of only kw*C = 3-9 values, and took 0.9-1.9x conv.py's time forward, 1.4-2.4x backward.
+# makes runs of only kw*C = 3-9 values, and took 0.76-1.72x conv.py's time forward, 1.46-3.20x backward.
 MIN_CHANNELS = 16
 
 
