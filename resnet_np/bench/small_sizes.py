@@ -34,7 +34,9 @@ def _seconds(function):
 
 def measure(channels, size, batch, repeats=7, torch=None, depth=20):
     """Median ms of a float32 resnet`depth` training step: ours and torch's at the current thread count, and both
-    on one thread; the four alternate step by step (a noisy neighbour slows them alike)."""
+    on one thread; the four alternate step by step. The ratios are medians of each round's own ratio (ours / torch
+    of the steps timed next to each other): on a shared virtual machine the speed of both drifts by 10-30% over
+    minutes, and a round's two steps, a fraction of a second apart, drift alike."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
     labels = rng.integers(0, 10, batch)
@@ -66,11 +68,16 @@ def measure(channels, size, batch, repeats=7, torch=None, depth=20):
     def median_ms(key):
         return float(np.median(times[key])) * 1e3 if times[key] else None
 
+    def median_ratio(ours_key, torch_key):
+        if not times[torch_key]:
+            return None
+        return float(np.median(np.array(times[ours_key]) / np.array(times[torch_key])))
+
     row = {"channels": channels, "input": size, "batch": batch, "threads": threads,
            "ours_ms": median_ms("ours"), "torch_ms": median_ms("torch"),
            "ours_1_thread_ms": median_ms("ours_1"), "torch_1_thread_ms": median_ms("torch_1")}
-    row["ratio"] = row["ours_ms"] / row["torch_ms"] if row["torch_ms"] else None
-    row["ratio_1_thread"] = row["ours_1_thread_ms"] / row["torch_1_thread_ms"] if row["torch_1_thread_ms"] else None
+    row["ratio"] = median_ratio("ours", "torch")
+    row["ratio_1_thread"] = median_ratio("ours_1", "torch_1")
     return row
 
 
