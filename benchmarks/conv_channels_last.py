@@ -2,10 +2,10 @@
 benchmarks/conv_channels_last.py`, and in whole resnet20 training steps: `... --steps`.
 
 ResNet-20's 3x3 layer shapes at the sizes the course runs at (16/32/64 channels on 32x32 to 2x2 planes, the
-stem from 1 or 3 channels, the stride-2 layers), batches 16 to 64, float32. Each cell is the least CPU time of the calling thread
-(time.thread_time) over the repeats, of one forward or one backward (dx and dW): on a machine other programs keep
-busy, they add to a call's CPU time (cache misses; on some virtual machines whole 4 ms scheduler ticks), never
-take from it.
+stem from 1 or 3 channels, the stride-2 layers), batches 16 to 64, float32, BLAS on one thread. Each cell is the
+least CPU time of the calling thread (time.thread_time) over the repeats, of one forward or one backward (dx and
+dW): on a machine other programs keep busy, they add to a call's CPU time (cache misses; on some virtual machines
+whole 4 ms scheduler ticks), never take from it.
 
 --steps times float32 resnet20 training steps at benchmarks/small_sizes.py's sizes, with the route as conv.py
 chooses it and with it switched off (conv_channels_last's rules replaced by "never"), and PyTorch's step, all on one
@@ -113,8 +113,8 @@ def layers_table(repeats):
             backward = ["-", "-", "-"] if bwd is None else [f"{bwd:.0f}", f"{bwd_cl:.0f}", f"{bwd_cl / bwd:.2f}"]
             rows.append([f"{channels}->{out_channels} @{plane}x{plane}/{stride}", batch, f"{fwd:.0f}", f"{fwd_cl:.0f}",
                          f"{fwd_cl / fwd:.2f}"] + backward)
-    return format_table(["layer (3x3, input plane/stride)", "batch", "fwd us", "fwd channels-last us", "ratio", "bwd us",
-                         "bwd channels-last us", "ratio"], rows)
+    return format_table(["layer (3x3, input plane/stride)", "batch", "fwd us", "fwd channels-last us", "ratio",
+                         "bwd us", "bwd channels-last us", "ratio"], rows)
 
 
 def steps_table(repeats):

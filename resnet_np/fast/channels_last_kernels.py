@@ -3,10 +3,11 @@
 Channels-last ("positions-major") column layout: cols_t[position, column] with
     position = (n * out_h + oh) * out_w + ow          (image, output row, output column)
     column   = (i * kw + j) * C + c                   (kernel row, kernel column, channel)
-and the entry is x[n, c, oh * stride_h + i - pad_h, ow * stride_w + j - pad_w], or 0 in the padding. It is the transpose of
-im2col_kernels.py's cols with the row order (c, i, j) changed to (i, j, c). Taken from a zero-padded channels-last
-copy of x, padded[n, h, w, c], the kw * C values of kernel row i are one contiguous run of padded (its row
-oh * stride_h + i, from pixel ow * stride_w on): the im2col is oh * kh copies of kw * C values, not C * kh * kw copies of a few.
+and the entry is x[n, c, oh * stride_h + i - pad_h, ow * stride_w + j - pad_w], or 0 in the padding. It is the
+transpose of im2col_kernels.py's cols with the row order (c, i, j) changed to (i, j, c). Taken from a zero-padded
+channels-last copy of x, padded[n, h, w, c], the kw * C values of kernel row i are one contiguous run of padded
+(its row oh * stride_h + i, from pixel ow * stride_w on): the im2col is kh copies of kw * C values per output
+position, not C * kh * kw copies of a few.
 
 Serial and nogil for the reasons in im2col_kernels.py. With NUMBA_DISABLE_JIT=1 they run as plain Python.
 """

@@ -1,0 +1,88 @@
+"""The engine's rules before and after issue 25's third round, step against step in one process:
+`python benchmarks/rules_before_after.py [--threads N]`.
+
+Float32 resnet20 training steps at the small sizes, alternating step by step between three settings of the same
+code: "before" (positions-major convs only on output planes of at most 8x8, forward from 16 input channels and
+backward from 32; value-wise ops split into chunks from 128 Ki values), "chunks now" (the same routes, chunks from
+chunks.MIN_VALUES_PER_CHUNK values) and "now" (the rules as they are). Median ms, and the median of each round's
+ratio to "before" (steps a fraction of a second apart slow down alike on a shared machine).
+"""
+
+import argparse
+import contextlib
+
+import numpy as np
+
+from resnet_np.bench.machine import describe, threads_for_both
+from resnet_np.bench.models import _our_step
+from resnet_np.bench.small_sizes import SMALL_SIZES
+from resnet_np.bench.timing import format_table, interleaved_times
+from resnet_np.fast import chunks, conv_channels_last
+from resnet_np.models import cifar_resnet
+from resnet_np.optim import SGD
+
+BEFORE_MIN_VALUES_PER_CHUNK = 1 << 17
+BEFORE_MAX_POSITIONS = 64  # output positions per image, both directions
+BEFORE_MIN_BACKWARD_CHANNELS = 32
+
+
+def _before_forward_pays(geometry, w_shape):
+    stride_h, stride_w, _, _, out_h, out_w = geometry
+    return stride_h == stride_w == 1 and w_shape[1] >= conv_channels_last.MIN_CHANNELS \
+        and out_h * out_w <= BEFORE_MAX_POSITIONS
+
+
+def _before_backward_pays(geometry, w_shape):
+    return _before_forward_pays(geometry, w_shape) and w_shape[1] >= BEFORE_MIN_BACKWARD_CHANNELS
+
+
+SETTINGS = {  # name -> (forward rule, backward rule, least values per value-wise chunk)
+    "before": (_before_forward_pays, _before_backward_pays, BEFORE_MIN_VALUES_PER_CHUNK),
+    "chunks now": (_before_forward_pays, _before_backward_pays, chunks.MIN_VALUES_PER_CHUNK),
+    "now": (conv_channels_last.forward_pays, conv_channels_last.backward_pays, chunks.MIN_VALUES_PER_CHUNK),
+}
+
+
+@contextlib.contextmanager
+def _rules(forward_pays, backward_pays, min_values):
+    saved = conv_channels_last.forward_pays, conv_channels_last.backward_pays, chunks.MIN_VALUES_PER_CHUNK
+    conv_channels_last.forward_pays, conv_channels_last.backward_pays = forward_pays, backward_pays
+    chunks.MIN_VALUES_PER_CHUNK = min_values
+    try:
+        yield
+    finally:
+        conv_channels_last.forward_pays, conv_channels_last.backward_pays, chunks.MIN_VALUES_PER_CHUNK = saved
+
+
+def _under(setting, step):
+    def run():
+        with _rules(*SETTINGS[setting]):
+            step()
+
+    return run
+
+
+def run(repeats):
+    rows = []
+    for channels, size, batch in SMALL_SIZES:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
+        labels = rng.integers(0, 10, batch)
+        model = cifar_resnet(20, in_channels=channels, seed=0)
+        step = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
+        times = [np.array(record) for record in interleaved_times([_under(name, step) for name in SETTINGS], repeats)]
+        row = [f"{channels}x{size}x{size}", batch]
+        for record in times:
+            row.append(f"{np.median(record) * 1e3:.1f} ({np.median(record / times[0]):.3f})")
+        rows.append(row)
+    return format_table(["input", "batch"] + [f"{name}: ms (ratio to before)" for name in SETTINGS], rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=31)
+    parser.add_argument("--threads", type=int, default=None, help="default: every core")
+    args = parser.parse_args()
+    with threads_for_both(args.threads):
+        print(describe(), end="\n\n")
+        print(run(args.repeats))
