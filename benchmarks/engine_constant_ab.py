@@ -1,0 +1,68 @@
+"""One engine constant at several values, whole training steps against each other in one process:
+
+    python benchmarks/engine_constant_ab.py conv.MIN_MULTIPLY_ADDS_PER_CHUNK 4194304 8388608 16777216
+    python benchmarks/engine_constant_ab.py chunks.MIN_VALUES_PER_CHUNK 131072 524288 --threads 1
+
+The constant is a module attribute of resnet_np.fast (module.NAME); the engine reads these at call time. Float32
+resnet20 training steps at the small sizes, alternating step by step between the values: median ms per value, and
+the median of each round's ratio to the first value (steps a fraction of a second apart slow down alike on a
+shared machine, so the paired ratio is steadier than a ratio of medians).
+"""
+
+import argparse
+import importlib
+
+import numpy as np
+
+from resnet_np.bench.machine import describe, threads_for_both
+from resnet_np.bench.models import _our_step
+from resnet_np.bench.small_sizes import SMALL_SIZES
+from resnet_np.bench.timing import format_table, interleaved_times
+from resnet_np.models import cifar_resnet
+from resnet_np.optim import SGD
+
+
+def _with_value(module, name, value, step):
+    def run():
+        saved = getattr(module, name)
+        setattr(module, name, value)
+        try:
+            step()
+        finally:
+            setattr(module, name, saved)
+
+    return run
+
+
+def run(constant, values, repeats):
+    module_name, name = constant.rsplit(".", 1)
+    module = importlib.import_module(f"resnet_np.fast.{module_name}")
+    if not hasattr(module, name):
+        raise SystemExit(f"resnet_np.fast.{module_name} has no constant {name}")
+    rows = []
+    for channels, size, batch in SMALL_SIZES:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
+        labels = rng.integers(0, 10, batch)
+        model = cifar_resnet(20, in_channels=channels, seed=0)
+        step = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
+        times = [np.array(record) for record in
+                 interleaved_times([_with_value(module, name, value, step) for value in values], repeats)]
+        row = [f"{channels}x{size}x{size}", batch]
+        for record in times:
+            row.append(f"{np.median(record) * 1e3:.1f} ({np.median(record / times[0]):.3f})")
+        rows.append(row)
+    return format_table(["input", "batch"] + [f"{value}: ms (ratio)" for value in values], rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("constant", help="module.NAME inside resnet_np.fast, e.g. conv.POSITIONS_PER_CHUNK")
+    parser.add_argument("values", nargs="+", type=int)
+    parser.add_argument("--repeats", type=int, default=31)
+    parser.add_argument("--threads", type=int, default=None, help="default: every core")
+    args = parser.parse_args()
+    with threads_for_both(args.threads):
+        print(describe(), end="\n\n")
+        print(f"{args.constant} at each value (ratio: median of each round's ratio to the first value)\n")
+        print(run(args.constant, args.values, args.repeats))
