@@ -12,26 +12,25 @@ shared machine, so the paired ratio is steadier than a ratio of medians).
 import argparse
 import importlib
 
-import numpy as np
-
 from resnet_np.bench.machine import describe, threads_for_both
-from resnet_np.bench.models import _our_step
-from resnet_np.bench.small_sizes import SMALL_SIZES
-from resnet_np.bench.timing import format_table, interleaved_times
-from resnet_np.models import cifar_resnet
-from resnet_np.optim import SGD
+from resnet_np.bench.small_sizes import compare_variants
 
 
-def _with_value(module, name, value, step):
-    def run():
-        saved = getattr(module, name)
-        setattr(module, name, value)
-        try:
-            step()
-        finally:
-            setattr(module, name, saved)
+def _with_value(module, name, value):
+    """wrap(step) for compare_variants: step run with module.name = value."""
 
-    return run
+    def wrap(step):
+        def run():
+            saved = getattr(module, name)
+            setattr(module, name, value)
+            try:
+                step()
+            finally:
+                setattr(module, name, saved)
+
+        return run
+
+    return wrap
 
 
 def run(constant, values, repeats):
@@ -39,20 +38,7 @@ def run(constant, values, repeats):
     module = importlib.import_module(f"resnet_np.fast.{module_name}")
     if not hasattr(module, name):
         raise SystemExit(f"resnet_np.fast.{module_name} has no constant {name}")
-    rows = []
-    for channels, size, batch in SMALL_SIZES:
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
-        labels = rng.integers(0, 10, batch)
-        model = cifar_resnet(20, in_channels=channels, seed=0)
-        step = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
-        times = [np.array(record) for record in
-                 interleaved_times([_with_value(module, name, value, step) for value in values], repeats)]
-        row = [f"{channels}x{size}x{size}", batch]
-        for record in times:
-            row.append(f"{np.median(record) * 1e3:.1f} ({np.median(record / times[0]):.3f})")
-        rows.append(row)
-    return format_table(["input", "batch"] + [f"{value}: ms (ratio)" for value in values], rows)
+    return compare_variants({str(value): _with_value(module, name, value) for value in values}, repeats)
 
 
 if __name__ == "__main__":

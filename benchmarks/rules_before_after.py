@@ -11,15 +11,9 @@ ratio to "before" (steps a fraction of a second apart slow down alike on a share
 import argparse
 import contextlib
 
-import numpy as np
-
 from resnet_np.bench.machine import describe, threads_for_both
-from resnet_np.bench.models import _our_step
-from resnet_np.bench.small_sizes import SMALL_SIZES
-from resnet_np.bench.timing import format_table, interleaved_times
+from resnet_np.bench.small_sizes import compare_variants
 from resnet_np.fast import chunks, conv_channels_last
-from resnet_np.models import cifar_resnet
-from resnet_np.optim import SGD
 
 BEFORE_MIN_VALUES_PER_CHUNK = 1 << 17
 BEFORE_MAX_POSITIONS = 64  # output positions per image, both directions
@@ -54,28 +48,21 @@ def _rules(forward_pays, backward_pays, min_values):
         conv_channels_last.forward_pays, conv_channels_last.backward_pays, chunks.MIN_VALUES_PER_CHUNK = saved
 
 
-def _under(setting, step):
-    def run():
-        with _rules(*SETTINGS[setting]):
-            step()
+def _under(setting):
+    """wrap(step) for compare_variants: step run under one of SETTINGS."""
 
-    return run
+    def wrap(step):
+        def run():
+            with _rules(*SETTINGS[setting]):
+                step()
+
+        return run
+
+    return wrap
 
 
 def run(repeats):
-    rows = []
-    for channels, size, batch in SMALL_SIZES:
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
-        labels = rng.integers(0, 10, batch)
-        model = cifar_resnet(20, in_channels=channels, seed=0)
-        step = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
-        times = [np.array(record) for record in interleaved_times([_under(name, step) for name in SETTINGS], repeats)]
-        row = [f"{channels}x{size}x{size}", batch]
-        for record in times:
-            row.append(f"{np.median(record) * 1e3:.1f} ({np.median(record / times[0]):.3f})")
-        rows.append(row)
-    return format_table(["input", "batch"] + [f"{name}: ms (ratio to before)" for name in SETTINGS], rows)
+    return compare_variants({name: _under(name) for name in SETTINGS}, repeats)
 
 
 if __name__ == "__main__":

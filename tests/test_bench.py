@@ -30,6 +30,27 @@ def test_small_sizes_row_without_torch_has_both_thread_counts():
     assert "1x8x8" in small_sizes.format_rows([row])
 
 
+def test_compare_variants_runs_each_variant_on_the_same_step_and_reports_ratios_to_the_first():
+    calls = []
+
+    def variant(name):
+        def wrap(step):
+            def run():
+                calls.append(name)
+                step()
+
+            return run
+
+        return wrap
+
+    table = small_sizes.compare_variants({"a": variant("a"), "b": variant("b")}, repeats=2, depth=8,
+                                         sizes=[(1, 8, 2)])
+    assert calls == ["a", "b"] * 3  # one warm-up round, then the repeats, in turn
+    header, _, row = table.splitlines()
+    assert "a: ms (ratio)" in header and "b: ms (ratio)" in header
+    assert row.split()[:2] == ["1x8x8", "2"] and "(1.000)" in row.split()[3]
+
+
 def test_torch_twin_takes_the_input_channels():
     torch = pytest.importorskip("torch")
     from resnet_np.bench import torch_models

@@ -18,7 +18,7 @@ from ..runtime import get_num_threads, using
 from . import torch_models
 from .machine import torch_or_none
 from .models import _our_step, _torch_step
-from .timing import format_table
+from .timing import format_table, interleaved_times
 
 # (channels, input size, batch): the digits of the main job at its batch and at a notebook's, the 16x16 lecture
 # demos, CIFAR-size inputs at small batches, and batch 128 for comparison with the headline table.
@@ -87,6 +87,28 @@ def run(quick=False, repeats=7):
     sizes, repeats = (QUICK_SIZES, min(repeats, 2)) if quick else (SMALL_SIZES, repeats)
     rows = [measure(*size, repeats=repeats, torch=torch) for size in sizes]
     return rows, format_rows(rows)
+
+
+def compare_variants(variants, repeats=31, depth=20, sizes=SMALL_SIZES):
+    """A table of float32 resnet`depth` training steps at `sizes` [(channels, input size, batch)] under each
+    variant of the engine, run in turn step by step in one process. variants: {name: wrap}, where wrap(step)
+    returns a function that runs step under that variant (a setting changed for the call and put back). Each cell:
+    median ms, and in brackets the median of each round's ratio to the first variant (steps a fraction of a second
+    apart drift alike)."""
+    rows = []
+    for channels, size, batch in sizes:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
+        labels = rng.integers(0, 10, batch)
+        model = cifar_resnet(depth, in_channels=channels, seed=0)
+        step = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
+        times = [np.array(record) for record in
+                 interleaved_times([wrap(step) for wrap in variants.values()], repeats)]
+        row = [f"{channels}x{size}x{size}", batch]
+        for record in times:
+            row.append(f"{np.median(record) * 1e3:.1f} ({np.median(record / times[0]):.3f})")
+        rows.append(row)
+    return format_table(["input", "batch"] + [f"{name}: ms (ratio)" for name in variants], rows)
 
 
 def _ms(value, digits=1, suffix=""):
