@@ -41,11 +41,11 @@ VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNo
 # The least work worth a chunk of its own: 512 Ki values (2 MiB of float32). An empty two-chunk run_in_chunks call
 # costs ~5 us, but a real one costs far more on a 2-core virtual machine: a sleeping helper takes tens of
 # microseconds to wake (its core halts while idle), and the caller, when it must wait for that helper, as long
-# again. Measured by benchmarks/value_ops_threads.py (AMD EPYC, 2 cores): split into chunks of 128 Ki values, a
-# 1 MiB ReLU forward took 120 us on two threads against 39 on one, a BatchNorm forward 399 against 212; at 2 MiB
-# two threads were no faster; at 4 MiB (two chunks of 2 MiB) BatchNorm was 10-17% faster, ReLU 20% slower; at
-# 8 MiB both were faster. Smaller ops are one chunk, which run_in_chunks runs on the calling thread: no
-# hand-off, one kernel call.
+# again. Measured by benchmarks/value_ops_threads.py (AMD EPYC, 2 cores; docs/benchmarks.md has the table): split
+# into chunks of 128 Ki values, a 1 MiB ReLU forward took 131 us on two threads against 28 on one, a BatchNorm
+# forward 347 against 191; at 2 MiB two threads still lost; at 4 MiB, in two chunks of 2 MiB, BatchNorm gained
+# 12-27% while ReLU lost 15-46% (one threshold for both keeps the rule simple: ReLU is the cheaper op). Smaller ops
+# are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call.
 MIN_VALUES_PER_CHUNK = 1 << 19
 
 

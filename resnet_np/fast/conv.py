@@ -21,8 +21,8 @@ paddings above kh-1, whose windows reach past every pixel) take the col2im route
 output than input channels (K > C): there dout_cols (K*kh*kw rows) is larger than cols (C*kh*kw rows), and the
 products have a side of length C. At a CIFAR stem (3 -> 16 channels, batch 128) the col2im route took 5.5 ms
 against 12.3. Both routes give the same gradients (tests/test_conv_backward_routes.py); the engine notebook
-derives the formulas. Stride-1 layers of 16 or more input channels compute the same formulas with transposed
-products, one row per position (conv_channels_last.py, with its measurements).
+derives the formulas. Layers of 16 or more input channels compute the forward (and at stride 1 the backward)
+with transposed products, one row per position (conv_channels_last.py, with its measurements).
 
 A few images at a time: the code below applies these formulas to chunks of the batch, images [first, stop),
 and adds up the chunks' dW. The columns of different images never mix, so this is the same maths; it keeps each
