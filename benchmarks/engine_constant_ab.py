@@ -12,6 +12,7 @@ shared machine, so the paired ratio is steadier than a ratio of medians).
 import argparse
 import importlib
 
+from resnet_np import runtime
 from resnet_np.bench.machine import describe, threads_for_both
 from resnet_np.bench.small_sizes import compare_variants
 
@@ -48,7 +49,7 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=31)
     parser.add_argument("--threads", type=int, default=None, help="default: every core")
     args = parser.parse_args()
-    with threads_for_both(args.threads):
+    with threads_for_both(args.threads), runtime.using(backend="fast"):  # the engine, whatever the environment
         print(describe(), end="\n\n")
         print(f"{args.constant} at each value (ratio: median of each round's ratio to the first value)\n")
         print(run(args.constant, args.values, args.repeats))

@@ -11,6 +11,7 @@ ratio to "before" (steps a fraction of a second apart slow down alike on a share
 import argparse
 import contextlib
 
+from resnet_np import runtime
 from resnet_np.bench.machine import describe, threads_for_both
 from resnet_np.bench.small_sizes import compare_variants
 from resnet_np.fast import chunks, conv_channels_last
@@ -70,6 +71,6 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=31)
     parser.add_argument("--threads", type=int, default=None, help="default: every core")
     args = parser.parse_args()
-    with threads_for_both(args.threads):
+    with threads_for_both(args.threads), runtime.using(backend="fast"):  # the engine, whatever the environment
         print(describe(), end="\n\n")
         print(run(args.repeats))

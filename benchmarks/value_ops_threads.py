@@ -60,8 +60,7 @@ def run(repeats, small):
     for batch in BATCHES:
         x = rng.standard_normal((batch, 16, 32, 32)).astype(np.float32)
         dout = rng.standard_normal(x.shape).astype(np.float32)
-        with runtime.using(backend="fast"):
-            timed = _ops_of(x, dout)
+        timed = _ops_of(x, dout)
         for name, function in timed.items():
             with threads_for_both(1):
                 [one_thread] = interleaved_times([function], repeats)
@@ -79,5 +78,6 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=41)
     parser.add_argument("--small", type=int, default=1 << 17, help="the smaller chunk minimum to compare with")
     args = parser.parse_args()
-    print(describe(), end="\n\n")
-    print(run(args.repeats, args.small))
+    with runtime.using(backend="fast"):
+        print(describe(), end="\n\n")
+        print(run(args.repeats, args.small))
