@@ -101,6 +101,19 @@ def test_the_results_do_not_depend_on_the_thread_count():
         np.testing.assert_array_equal(one_thread, two_threads)
 
 
+def test_a_strided_layer_matches_finite_differences():
+    """A stride-2 layer: the forward by this route, the backward by conv.py's col2im route, checked together."""
+    rng = np.random.default_rng(29)
+    x, w, b = rng.standard_normal((2, 16, 5, 4)), rng.standard_normal((3, 16, 3, 3)), rng.standard_normal(3)
+    _, cache = fast.conv2d_forward(x, w, b, 2, 1)
+    assert conv_channels_last.forward_pays(cache.geometry, w.shape)
+    assert conv_module.backward_route(cache.geometry, w.shape) == "col2im"
+    reports = check_op(lambda x, w, b: fast.conv2d_forward(x, w, b, 2, 1), fast.conv2d_backward,
+                       [("x", x), ("w", w), ("b", b)])
+    for report in reports:
+        assert report.error < 1e-7, f"d{report.name} relative error {report.error:.2e}"
+
+
 @pytest.mark.parametrize("x_shape, w_shape, padding", [((2, 32, 3, 2), (2, 32, 3, 3), 1),
                                                        ((1, 32, 3, 3), (3, 32, 2, 2), 0)])
 def test_backward_matches_finite_differences(x_shape, w_shape, padding):

@@ -29,6 +29,7 @@ def _assert_close(ours, theirs, what):
     ((2, 2, 6, 7), (3, 2, 2, 3), (2, 1), (1, 0), True),
     ((3, 4, 2, 2), (5, 4, 3, 3), 1, 1, True),  # 2x2 maps: the engine's dense-matrix route (fast/conv_dense.py)
     ((2, 32, 4, 4), (32, 32, 3, 3), 1, 1, False),  # the engine's positions-major route, forward and backward
+    ((2, 16, 7, 6), (24, 16, 3, 3), 2, 1, True),  # strided: positions-major forward, col2im backward
     ((2, 4, 8, 8), (6, 4, 3, 3), 2, 1, False),  # a strided 4x4 output: the small-plane im2col and col2im
 ])
 def test_conv2d(ops, x_shape, w_shape, stride, padding, bias):
