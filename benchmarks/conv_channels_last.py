@@ -13,7 +13,6 @@ thread, alternating step by step in one process: least and median CPU time of th
 """
 
 import argparse
-import contextlib
 import time
 
 import numpy as np
@@ -22,7 +21,7 @@ from resnet_np import runtime
 from resnet_np.bench import small_sizes, torch_models
 from resnet_np.bench.machine import torch_or_none
 from resnet_np.bench.models import _our_step, _torch_step
-from resnet_np.bench.timing import format_table, interleaved_times
+from resnet_np.bench.timing import format_table, interleaved_times, temporarily
 from resnet_np.fast import conv, conv_channels_last
 from resnet_np.functional.conv import check_conv2d_inputs
 from resnet_np.models import cifar_resnet
@@ -42,16 +41,11 @@ def _least_us(functions, repeats):
     return [min(record) * 1e6 for record in interleaved_times(functions, repeats, clock=time.thread_time)]
 
 
-@contextlib.contextmanager
 def _route_switched_off():
     """conv.py as before this route: conv_channels_last's forward_pays() and backward_pays() say "never" inside
     the block."""
-    rules = conv_channels_last.forward_pays, conv_channels_last.backward_pays
-    conv_channels_last.forward_pays = conv_channels_last.backward_pays = lambda geometry, w_shape: False
-    try:
-        yield
-    finally:
-        conv_channels_last.forward_pays, conv_channels_last.backward_pays = rules
+    never = lambda geometry, w_shape: False  # noqa: E731
+    return temporarily(conv_channels_last, forward_pays=never, backward_pays=never)
 
 
 def measure(channels, out_channels, plane, stride, batch, repeats):

@@ -15,6 +15,7 @@ import importlib
 from resnet_np import runtime
 from resnet_np.bench.machine import describe, threads_for_both
 from resnet_np.bench.small_sizes import compare_variants
+from resnet_np.bench.timing import temporarily
 
 
 def _with_value(module, name, value):
@@ -22,12 +23,8 @@ def _with_value(module, name, value):
 
     def wrap(step):
         def run():
-            saved = getattr(module, name)
-            setattr(module, name, value)
-            try:
+            with temporarily(module, **{name: value}):
                 step()
-            finally:
-                setattr(module, name, saved)
 
         return run
 

@@ -9,11 +9,11 @@ ratio to "before" (steps a fraction of a second apart slow down alike on a share
 """
 
 import argparse
-import contextlib
 
 from resnet_np import runtime
 from resnet_np.bench.machine import describe, threads_for_both
 from resnet_np.bench.small_sizes import compare_variants
+from resnet_np.bench.timing import temporarily
 from resnet_np.fast import chunks, conv_channels_last
 
 BEFORE_MIN_VALUES_PER_CHUNK = 1 << 17
@@ -38,23 +38,14 @@ SETTINGS = {  # name -> (forward rule, backward rule, least values per value-wis
 }
 
 
-@contextlib.contextmanager
-def _rules(forward_pays, backward_pays, min_values):
-    saved = conv_channels_last.forward_pays, conv_channels_last.backward_pays, chunks.MIN_VALUES_PER_CHUNK
-    conv_channels_last.forward_pays, conv_channels_last.backward_pays = forward_pays, backward_pays
-    chunks.MIN_VALUES_PER_CHUNK = min_values
-    try:
-        yield
-    finally:
-        conv_channels_last.forward_pays, conv_channels_last.backward_pays, chunks.MIN_VALUES_PER_CHUNK = saved
-
-
 def _under(setting):
     """wrap(step) for compare_variants: step run under one of SETTINGS."""
+    forward_pays, backward_pays, min_values = SETTINGS[setting]
 
     def wrap(step):
         def run():
-            with _rules(*SETTINGS[setting]):
+            with temporarily(conv_channels_last, forward_pays=forward_pays, backward_pays=backward_pays), \
+                    temporarily(chunks, MIN_VALUES_PER_CHUNK=min_values):
                 step()
 
         return run

@@ -15,7 +15,7 @@ import numpy as np
 from resnet_np import runtime
 from resnet_np.backend import ops
 from resnet_np.bench.machine import describe, threads_for_both
-from resnet_np.bench.timing import format_table, interleaved_times
+from resnet_np.bench.timing import format_table, interleaved_times, temporarily
 from resnet_np.fast import chunks
 
 BATCHES = [4, 8, 16, 32, 64, 128]  # (N, 16, 32, 32) float32: 0.25 to 8 MiB
@@ -41,12 +41,8 @@ def _with_chunks_of(min_values, function):
     """function, run with chunks of at least `min_values` values."""
 
     def run():
-        saved = chunks.MIN_VALUES_PER_CHUNK
-        chunks.MIN_VALUES_PER_CHUNK = min_values
-        try:
+        with temporarily(chunks, MIN_VALUES_PER_CHUNK=min_values):
             function()
-        finally:
-            chunks.MIN_VALUES_PER_CHUNK = saved
 
     return run
 

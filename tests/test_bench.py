@@ -51,6 +51,16 @@ def test_compare_variants_runs_each_variant_on_the_same_step_and_reports_ratios_
     assert row.split()[:2] == ["1x8x8", "2"] and "(1.000)" in row.split()[3]
 
 
+def test_temporarily_sets_module_attributes_and_puts_them_back_after_an_error():
+    import types
+
+    module = types.SimpleNamespace(SIZE=1, RULE="old")
+    with pytest.raises(RuntimeError), timing.temporarily(module, SIZE=2, RULE="new"):
+        assert (module.SIZE, module.RULE) == (2, "new")
+        raise RuntimeError
+    assert (module.SIZE, module.RULE) == (1, "old")
+
+
 def test_torch_twin_takes_the_input_channels():
     torch = pytest.importorskip("torch")
     from resnet_np.bench import torch_models

@@ -5,7 +5,6 @@ forward: inference only (eval mode). scaling: images/s against batch size, depth
 Ours and torch alternate call by call, so a noisy neighbour slows both alike; we report medians.
 """
 
-
 import numpy as np
 
 from .. import functional as F

@@ -26,6 +26,12 @@ SMALL_SIZES = [(1, 8, 64), (1, 8, 16), (1, 16, 32), (3, 32, 16), (3, 32, 32), (3
 QUICK_SIZES = [(1, 8, 16)]
 
 
+def _batch(channels, size, batch):
+    """The same float32 images and labels for every library and variant timed at one size."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((batch, channels, size, size)).astype(np.float32), rng.integers(0, 10, batch)
+
+
 def _seconds(function):
     begin = time.perf_counter()
     function()
@@ -37,9 +43,7 @@ def measure(channels, size, batch, repeats=7, torch=None, depth=20):
     on one thread; the four alternate step by step. The ratios are medians of each round's own ratio (ours / torch
     of the steps timed next to each other): on a shared virtual machine the speed of both drifts by 10-30% over
     minutes, and a round's two steps, a fraction of a second apart, drift alike."""
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
-    labels = rng.integers(0, 10, batch)
+    x, labels = _batch(channels, size, batch)
     model = cifar_resnet(depth, in_channels=channels, seed=0)
     ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
     theirs = None
@@ -97,9 +101,7 @@ def compare_variants(variants, repeats=31, depth=20, sizes=SMALL_SIZES):
     apart drift alike)."""
     rows = []
     for channels, size, batch in sizes:
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
-        labels = rng.integers(0, 10, batch)
+        x, labels = _batch(channels, size, batch)
         model = cifar_resnet(depth, in_channels=channels, seed=0)
         step = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9))
         times = [np.array(record) for record in

@@ -1,5 +1,6 @@
 """Timing helpers: warm up, then take the median of repeated runs (robust to a noisy neighbour)."""
 
+import contextlib
 import time
 
 import numpy as np
@@ -31,6 +32,20 @@ def interleaved_times(functions, repeats, warmup=1, clock=time.perf_counter):
             function()
             record.append(clock() - begin)
     return times
+
+
+@contextlib.contextmanager
+def temporarily(module, **values):
+    """Inside the block module.NAME = value for each keyword (an engine setting or rule under test); the old
+    values are put back after it, also after an error."""
+    saved = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
 
 
 def first_call_time(function):
