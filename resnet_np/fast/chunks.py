@@ -32,6 +32,7 @@ import threading
 import numpy as np
 
 from .. import runtime
+from .spin import reads_for, wait_for_change
 
 _pool = None  # a _Pool of get_num_threads() - 1 helper threads, started on first use
 _local = threading.local()  # .busy: this thread is already working on chunks (a nested call runs inline)
@@ -47,6 +48,10 @@ VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNo
 # 12-27% while ReLU lost 15-46% (one threshold for both keeps the rule simple: ReLU is the cheaper op). Smaller ops
 # are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call.
 MIN_VALUES_PER_CHUNK = 1 << 19
+# After each op a helper watches for the next one this long before it sleeps (spin.py), and a caller waiting for a
+# helper's last chunk watches for its end this long before it sleeps. A training step lends an op every few
+# hundred microseconds; the numbers in docs/benchmarks.md ("issue 25's fourth round"). 0: never spin.
+SPIN_MICROSECONDS = 1000
 
 
 def chunk_size(total, cost_per_item, target_cost, min_chunks=8, min_cost=0):
@@ -121,6 +126,7 @@ class _Job:
         self._closed, self._working = False, 0
         self._finished = threading.Lock()
         self._finished.acquire()  # released by the last helper to leave a closed job
+        self._helpers_gone = np.zeros(1, dtype=np.int64)  # set to 1 just after that release: the caller spins on it
 
     def take_chunks(self):
         try:
@@ -146,12 +152,16 @@ class _Job:
                 last_out = self._closed and self._working == 0
             if last_out:
                 self._finished.release()
+                self._helpers_gone[0] = 1
 
     def close(self):
         with self._lock:
             self._closed = True
             wait = self._working > 0
         if wait:
+            # The helper is inside its last chunk, which usually ends within a few hundred microseconds: watch
+            # for it rather than sleep, which would add the time this thread takes to wake.
+            wait_for_change(self._helpers_gone, 0, reads_for(SPIN_MICROSECONDS))
             self._finished.acquire()
 
 
@@ -202,39 +212,52 @@ class _Pool:
     """The helper threads, and the lock that lends all of them to one caller at a time.
 
     A caller that finds the pool lent out does its chunks alone, at once, rather than wait for the other caller's
-    work (with concurrent.futures it queued its share behind it). Helpers sleep on a semaphore; lend() wakes
-    them, and each joins the job it finds, if it is still open. Measured on 2 threads: a run_in_chunks call with
-    nothing to do costs about 30 us (concurrent.futures: 39 us); a ResNet-20 training step makes ~170 calls at
-    CIFAR size, and small inputs make one chunk per op, which runs on the calling thread with no hand-off.
+    work (with concurrent.futures it queued its share behind it). After an op a helper watches the count of jobs
+    lent for SPIN_MICROSECONDS (spin.py), then sleeps until it changes; lend() bumps the count and wakes the
+    sleepers it needs, so a helper joins the next job whether it was watching or asleep, if the job is still
+    open. Measured on 2 threads: a run_in_chunks call with nothing to do costs about 30 us with sleeping
+    helpers (concurrent.futures: 39 us); a ResNet-20 training step makes ~170 calls at CIFAR size, and small
+    inputs make one chunk per op, which runs on the calling thread with no hand-off.
     """
 
     def __init__(self, size):
         self.lock = threading.Lock()
         self.job = None  # the open job, or _STOP
-        self._wake = threading.Semaphore(0)
+        # The count of jobs lent: helpers watch it for a moment after each job (spin.py), then sleep on _wake
+        # until it changes. Bumped under _wake's lock, so a helper going to sleep cannot miss a bump.
+        self._jobs_lent = np.zeros(1, dtype=np.int64)
+        self._wake = threading.Condition()
         self._threads = [threading.Thread(target=self._helper, name=f"resnet_np-{index}", daemon=True)
                          for index in range(size)]
         for thread in self._threads:
             thread.start()
 
     def lend(self, job):
-        """Wake as many helpers as the job has chunks beyond the caller's first."""
+        """Call as many helpers as the job has chunks beyond the caller's first: the watching ones see the count
+        change, the sleeping ones are woken."""
         self.job = job
-        for _ in range(min(len(self._threads), len(job.bounds) - 1)):
-            self._wake.release()
+        with self._wake:
+            self._jobs_lent[0] += 1
+            self._wake.notify(min(len(self._threads), len(job.bounds) - 1))
 
     def stop(self):
         with self.lock:
             self.job = _STOP
-            for _ in self._threads:
-                self._wake.release()
+            with self._wake:
+                self._jobs_lent[0] += 1
+                self._wake.notify_all()
             for thread in self._threads:
                 thread.join()
 
     def _helper(self):
         _local.busy = True  # a helper's own run_in_chunks calls (nested ones) run inline
+        seen = int(self._jobs_lent[0])
         while True:
-            self._wake.acquire()
+            if not wait_for_change(self._jobs_lent, seen, reads_for(SPIN_MICROSECONDS)):
+                with self._wake:
+                    while int(self._jobs_lent[0]) == seen:
+                        self._wake.wait()
+            seen = int(self._jobs_lent[0])
             job = self.job
             if job is _STOP:
                 return
