@@ -91,7 +91,7 @@ def run_in_chunks(work, total, chunk):
     if not pool.lock.acquire(blocking=False):  # another thread of the program has the pool: do the work alone
         return [work(first, stop) for first, stop in bounds]
     try:
-        job = _Job(work, bounds)
+        job = _Job(work, bounds, spin_microseconds(threads))
         pool.lend(job)
         _local.busy = True
         try:
@@ -116,8 +116,9 @@ class _Job:
     than one chunk, and not at all when it has not started one.
     """
 
-    def __init__(self, work, bounds):
+    def __init__(self, work, bounds, spin_microseconds=0):
         self.work, self.bounds = work, bounds
+        self.spin_microseconds = spin_microseconds  # how long close() watches for the helpers to leave
         self.results = [None] * len(bounds)
         self.errors = []
         self.error_handling = np.geterr()  # np.errstate is per thread: the helpers must follow the caller's
@@ -161,8 +162,15 @@ class _Job:
         if wait:
             # The helper is inside its last chunk, which usually ends within a few hundred microseconds: watch
             # for it rather than sleep, which would add the time this thread takes to wake.
-            wait_for_change(self._helpers_gone, 0, reads_for(SPIN_MICROSECONDS))
+            wait_for_change(self._helpers_gone, 0, reads_for(self.spin_microseconds))
             self._finished.acquire()
+
+
+def spin_microseconds(threads):
+    """How long a thread of a pool of `threads` watches before it sleeps: SPIN_MICROSECONDS, or 0 when the threads
+    outnumber the cores, where a watching thread would hold a core that another one needs (OpenMP runtimes cut
+    their spinning short the same way)."""
+    return SPIN_MICROSECONDS if threads <= runtime.usable_cores() else 0
 
 
 def sum_in_order(shares):
@@ -253,7 +261,7 @@ class _Pool:
         _local.busy = True  # a helper's own run_in_chunks calls (nested ones) run inline
         seen = int(self._jobs_lent[0])
         while True:
-            if not wait_for_change(self._jobs_lent, seen, reads_for(SPIN_MICROSECONDS)):
+            if not wait_for_change(self._jobs_lent, seen, reads_for(spin_microseconds(len(self._threads) + 1))):
                 with self._wake:
                     while int(self._jobs_lent[0]) == seen:
                         self._wake.wait()
