@@ -41,17 +41,13 @@ def _jit_enabled():
     return True
 
 
-def usable_cores():
-    """The cores this process may run on (its CPU affinity; elsewhere than Linux, the CPU count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def default_threads():
-    """The cores this process may run on (usable_cores()), at most MAX_DEFAULT_THREADS."""
-    return min(usable_cores(), MAX_DEFAULT_THREADS)
+    """The cores this process may run on (its CPU affinity), at most MAX_DEFAULT_THREADS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_THREADS))
 
 
 def _from_environment(variable, parse, default):

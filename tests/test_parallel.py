@@ -4,7 +4,6 @@ of threads."""
 import importlib
 import os
 import threading
-import time
 import warnings
 
 import numpy as np
@@ -39,42 +38,16 @@ def test_run_in_chunks_covers_the_range_once_and_keeps_chunk_order(pool):
     assert sorted(seen) == results
 
 
-@pytest.mark.parametrize("spin_microseconds", [0, chunks.SPIN_MICROSECONDS])
-def test_chunks_really_run_on_several_threads(monkeypatch, threads, spin_microseconds):
-    """Whether the helpers sleep between ops or watch for the next one (0: never spin), they take its chunks;
-    three ops in a row, so that the second and third find the helpers awake or asleep."""
-    monkeypatch.setattr(chunks, "SPIN_MICROSECONDS", spin_microseconds)
-    monkeypatch.setattr(runtime, "usable_cores", lambda: 64)  # else 3 threads on a 2-core machine never spin
-    for _ in range(3):
-        barrier = threading.Barrier(2, timeout=10)  # two chunks must be in flight at once to pass it
+def test_chunks_really_run_on_several_threads(threads):
+    barrier = threading.Barrier(2, timeout=10)  # two chunks must be in flight at once to pass it
 
-        def work(first, stop, barrier=barrier):
-            if first < 2:
-                barrier.wait()
-            return threading.get_ident()
+    def work(first, stop):
+        if first < 2:
+            barrier.wait()
+        return threading.get_ident()
 
-        idents = chunks.run_in_chunks(work, 4, 1)
-        assert len(set(idents[:2])) == 2
-
-
-def test_after_a_burst_of_ops_the_helpers_go_back_to_sleep(monkeypatch, threads):
-    """A helper watches for the next op only for a moment (chunks.SPIN_MICROSECONDS), then sleeps until one is
-    lent: after 200 ops in a row, every helper is soon waiting on the pool's condition, not spinning."""
-    monkeypatch.setattr(runtime, "usable_cores", lambda: 64)
-    for _ in range(200):
-        assert chunks.run_in_chunks(lambda first, stop: first, 6, 1) == list(range(6))
-    pool = chunks._get_pool(threads)
-    deadline = time.monotonic() + 10
-    while len(pool._wake._waiters) < threads - 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert len(pool._wake._waiters) == threads - 1
-    assert chunks.run_in_chunks(lambda first, stop: first, 6, 1) == list(range(6))  # and they wake for the next
-
-
-def test_threads_spin_only_when_each_has_a_core_of_its_own(monkeypatch):
-    monkeypatch.setattr(runtime, "usable_cores", lambda: 2)
-    assert chunks.spin_microseconds(1) == chunks.spin_microseconds(2) == chunks.SPIN_MICROSECONDS > 0
-    assert chunks.spin_microseconds(3) == 0  # a watching thread would hold a core another thread needs
+    idents = chunks.run_in_chunks(work, 4, 1)
+    assert len(set(idents[:2])) == 2
 
 
 def test_an_error_in_a_chunk_reaches_the_caller_and_the_pool_still_works(threads):

@@ -6,7 +6,6 @@ the backward of the other fit together. What makes it fast:
     relu_kernels.py, pooling_kernels.py,
     conv_dense_kernels.py
     chunks.py       a pool of threads working through chunks of images (every core, BLAS at one thread each)
-    spin.py         how its helpers watch for the next op for a moment instead of going straight to sleep
     workspace.py    per-thread scratch buffers for the big temporaries of conv
     conv.py         conv on chunks; for stride 1, the backward as a convolution of dout (no col2im)
     conv_dense.py   conv on tiny planes (2x2 maps) as one dense matrix per layer: no im2col at all

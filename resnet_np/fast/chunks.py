@@ -32,7 +32,6 @@ import threading
 import numpy as np
 
 from .. import runtime
-from .spin import reads_for, wait_for_change
 
 _pool = None  # a _Pool of get_num_threads() - 1 helper threads, started on first use
 _local = threading.local()  # .busy: this thread is already working on chunks (a nested call runs inline)
@@ -46,12 +45,10 @@ VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNo
 # into chunks of 128 Ki values, a 1 MiB ReLU forward took 131 us on two threads against 28 on one, a BatchNorm
 # forward 347 against 191; at 2 MiB two threads still lost; at 4 MiB, in two chunks of 2 MiB, BatchNorm gained
 # 12-27% while ReLU lost 15-46% (one threshold for both keeps the rule simple: ReLU is the cheaper op). Smaller ops
-# are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call.
+# are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call. Even with helpers
+# kept awake (a spin, tried and not kept), 128 Ki and 64 Ki lost in whole steps (up to 13%): a helper must also take
+# the interpreter lock between kernels, and waits for it asleep (docs/benchmarks.md, issue 25's fourth round).
 MIN_VALUES_PER_CHUNK = 1 << 19
-# After each op a helper watches for the next one this long before it sleeps (spin.py), and a caller waiting for a
-# helper's last chunk watches for its end this long before it sleeps. A training step lends an op every few
-# hundred microseconds; the numbers in docs/benchmarks.md ("issue 25's fourth round"). 0: never spin.
-SPIN_MICROSECONDS = 1000
 
 
 def chunk_size(total, cost_per_item, target_cost, min_chunks=8, min_cost=0):
@@ -91,7 +88,7 @@ def run_in_chunks(work, total, chunk):
     if not pool.lock.acquire(blocking=False):  # another thread of the program has the pool: do the work alone
         return [work(first, stop) for first, stop in bounds]
     try:
-        job = _Job(work, bounds, spin_microseconds(threads))
+        job = _Job(work, bounds)
         pool.lend(job)
         _local.busy = True
         try:
@@ -116,9 +113,8 @@ class _Job:
     than one chunk, and not at all when it has not started one.
     """
 
-    def __init__(self, work, bounds, spin_microseconds=0):
+    def __init__(self, work, bounds):
         self.work, self.bounds = work, bounds
-        self.spin_microseconds = spin_microseconds  # how long close() watches for the helpers to leave
         self.results = [None] * len(bounds)
         self.errors = []
         self.error_handling = np.geterr()  # np.errstate is per thread: the helpers must follow the caller's
@@ -127,7 +123,6 @@ class _Job:
         self._closed, self._working = False, 0
         self._finished = threading.Lock()
         self._finished.acquire()  # released by the last helper to leave a closed job
-        self._helpers_gone = np.zeros(1, dtype=np.int64)  # set to 1 just after that release: the caller spins on it
 
     def take_chunks(self):
         try:
@@ -153,24 +148,13 @@ class _Job:
                 last_out = self._closed and self._working == 0
             if last_out:
                 self._finished.release()
-                self._helpers_gone[0] = 1
 
     def close(self):
         with self._lock:
             self._closed = True
             wait = self._working > 0
         if wait:
-            # The helper is inside its last chunk, which usually ends within a few hundred microseconds: watch
-            # for it rather than sleep, which would add the time this thread takes to wake.
-            wait_for_change(self._helpers_gone, 0, reads_for(self.spin_microseconds))
             self._finished.acquire()
-
-
-def spin_microseconds(threads):
-    """How long a thread of a pool of `threads` watches before it sleeps: SPIN_MICROSECONDS, or 0 when the threads
-    outnumber the cores, where a watching thread would hold a core that another one needs (OpenMP runtimes cut
-    their spinning short the same way)."""
-    return SPIN_MICROSECONDS if threads <= runtime.usable_cores() else 0
 
 
 def sum_in_order(shares):
@@ -220,52 +204,39 @@ class _Pool:
     """The helper threads, and the lock that lends all of them to one caller at a time.
 
     A caller that finds the pool lent out does its chunks alone, at once, rather than wait for the other caller's
-    work (with concurrent.futures it queued its share behind it). After an op a helper watches the count of jobs
-    lent for SPIN_MICROSECONDS (spin.py), then sleeps until it changes; lend() bumps the count and wakes the
-    sleepers it needs, so a helper joins the next job whether it was watching or asleep, if the job is still
-    open. Measured on 2 threads: a run_in_chunks call with nothing to do costs about 30 us with sleeping
-    helpers (concurrent.futures: 39 us); a ResNet-20 training step makes ~170 calls at CIFAR size, and small
-    inputs make one chunk per op, which runs on the calling thread with no hand-off.
+    work (with concurrent.futures it queued its share behind it). Helpers sleep on a semaphore; lend() wakes
+    them, and each joins the job it finds, if it is still open. Measured on 2 threads: a run_in_chunks call with
+    nothing to do costs about 30 us (concurrent.futures: 39 us); a ResNet-20 training step makes ~170 calls at
+    CIFAR size, and small inputs make one chunk per op, which runs on the calling thread with no hand-off.
     """
 
     def __init__(self, size):
         self.lock = threading.Lock()
         self.job = None  # the open job, or _STOP
-        # The count of jobs lent: helpers watch it for a moment after each job (spin.py), then sleep on _wake
-        # until it changes. Bumped under _wake's lock, so a helper going to sleep cannot miss a bump.
-        self._jobs_lent = np.zeros(1, dtype=np.int64)
-        self._wake = threading.Condition()
+        self._wake = threading.Semaphore(0)
         self._threads = [threading.Thread(target=self._helper, name=f"resnet_np-{index}", daemon=True)
                          for index in range(size)]
         for thread in self._threads:
             thread.start()
 
     def lend(self, job):
-        """Call as many helpers as the job has chunks beyond the caller's first: the watching ones see the count
-        change, the sleeping ones are woken."""
+        """Wake as many helpers as the job has chunks beyond the caller's first."""
         self.job = job
-        with self._wake:
-            self._jobs_lent[0] += 1
-            self._wake.notify(min(len(self._threads), len(job.bounds) - 1))
+        for _ in range(min(len(self._threads), len(job.bounds) - 1)):
+            self._wake.release()
 
     def stop(self):
         with self.lock:
             self.job = _STOP
-            with self._wake:
-                self._jobs_lent[0] += 1
-                self._wake.notify_all()
+            for _ in self._threads:
+                self._wake.release()
             for thread in self._threads:
                 thread.join()
 
     def _helper(self):
         _local.busy = True  # a helper's own run_in_chunks calls (nested ones) run inline
-        seen = int(self._jobs_lent[0])
         while True:
-            if not wait_for_change(self._jobs_lent, seen, reads_for(spin_microseconds(len(self._threads) + 1))):
-                with self._wake:
-                    while int(self._jobs_lent[0]) == seen:
-                        self._wake.wait()
-            seen = int(self._jobs_lent[0])
+            self._wake.acquire()
             job = self.job
             if job is _STOP:
                 return
