@@ -46,8 +46,9 @@ VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNo
 # forward 347 against 191; at 2 MiB two threads still lost; at 4 MiB, in two chunks of 2 MiB, BatchNorm gained
 # 12-27% while ReLU lost 15-46% (one threshold for both keeps the rule simple: ReLU is the cheaper op). Smaller ops
 # are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call. Even with helpers
-# kept awake (a spin, tried and not kept), 128 Ki and 64 Ki lost in whole steps (up to 13%): a helper must also take
-# the interpreter lock between kernels, and waits for it asleep (docs/benchmarks.md, issue 25's fourth round).
+# kept awake (a spin, tried and not kept), 128 Ki and 64 Ki gained nothing in whole steps (0.97-1.07): a helper
+# must also take the interpreter lock between kernels, and waits for it asleep (docs/benchmarks.md, issue 25's
+# fourth round).
 MIN_VALUES_PER_CHUNK = 1 << 19
 
 
