@@ -11,6 +11,7 @@ import pytest
 from resnet_np import fast, runtime
 from resnet_np import functional as F
 from resnet_np.fast import conv_channels_last
+from resnet_np.fast.jit import jit_enabled
 from resnet_np.gradcheck import check_op
 
 conv_module = importlib.import_module("resnet_np.fast.conv")
@@ -47,11 +48,18 @@ def _record_routes(monkeypatch):
     return taken
 
 
+@pytest.mark.parametrize("products", ["in the compiled chunk", "from Python"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, chosen", CASES)
 def test_equal_to_the_reference_where_the_route_is_taken_and_where_not(monkeypatch, x_shape, w_shape, stride,
-                                                                       padding, chosen, bias, dtype):
+                                                                       padding, chosen, bias, dtype, products):
+    """products: where NumPy's BLAS can be called from compiled code (fast/blas.py), a chunk is one compiled call;
+    elsewhere (and with NUMBA_DISABLE_JIT=1) the products are called from Python. Both must be right."""
+    if products == "from Python":
+        monkeypatch.setattr(conv_channels_last, "numpy_gemm", lambda dtype: None)
+    elif jit_enabled():
+        assert conv_channels_last.numpy_gemm(dtype) is not None  # NumPy's wheel: its OpenBLAS is found
     rng = np.random.default_rng(21)
     x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
     b = rng.standard_normal(w_shape[0]).astype(dtype) if bias else None

@@ -10,8 +10,12 @@ channels-last copy of x, padded[n, h, w, c], the kw * C values of kernel row i a
 position, not C * kh * kw copies of a few.
 
 Serial and nogil for the reasons in im2col_kernels.py. With NUMBA_DISABLE_JIT=1 they run as plain Python.
+
+forward_chunk_kernel and backward_chunk_kernel run a whole chunk of conv_channels_last.py, its matrix products
+included (NumPy's BLAS, called from compiled code: blas.py), in one call from Python instead of four to six.
 """
 
+from .blas import gemm
 from .jit import njit, uintp
 
 
@@ -69,3 +73,34 @@ def positions_to_images_kernel(matrix, images):
             destination = images[n, k]
             for p in range(positions):
                 destination[p] = matrix[n * positions + p, k]
+
+
+@njit(cache=True, nogil=True)
+def forward_chunk_kernel(x, weights_t_transposed, kh, kw, stride_h, stride_w, blas_address, blas_bits, padded,
+                         cols_t, product, out):
+    """out (n, K, out_h, out_w) = the convolution of x (n, C, H, W): cols_t @ W_t.T (conv_channels_last.py).
+    weights_t_transposed (kh*kw*C, K). Scratch buffers: padded (n, H + 2*pad_h, W + 2*pad_w, C), whose shape
+    gives the padding, cols_t (n*out_h*out_w, kh*kw*C), product (n*out_h*out_w, K). All C-contiguous."""
+    n_images, out_channels, out_h, out_w = out.shape
+    pad_h, pad_w = (padded.shape[1] - x.shape[2]) // 2, (padded.shape[2] - x.shape[3]) // 2
+    pad_channels_last_kernel(x, pad_h, pad_w, padded)
+    im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
+    gemm(blas_address, blas_bits, False, cols_t, weights_t_transposed, product)
+    positions_to_images_kernel(product, out.reshape(n_images, out_channels, out_h * out_w))
+
+
+@njit(cache=True, nogil=True)
+def backward_chunk_kernel(dout, x, rotated_t, kh, kw, blas_address, blas_bits, padded, dout_cols_t, x_t, g_share,
+                          dx):
+    """The stride-1 backward of conv_channels_last.py on one chunk: fills dx (n, C, H, W) and g_share
+    (kh*kw*K, C) = dout_cols_t.T @ x_t, this chunk's share of G. dout (n, K, out_h, out_w), x (n, C, H, W),
+    rotated_t (kh*kw*K, C). Scratch buffers: padded (n, out_h + 2*(kh-1-pad_h), out_w + 2*(kw-1-pad_w), K), whose
+    shape gives dout's padding, dout_cols_t (n*H*W, kh*kw*K), x_t (n*H*W, C). All C-contiguous."""
+    n_images, channels, height, width = x.shape
+    pad_h, pad_w = (padded.shape[1] - dout.shape[2]) // 2, (padded.shape[2] - dout.shape[3]) // 2
+    pad_channels_last_kernel(dout, pad_h, pad_w, padded)
+    im2col_padded_kernel(padded, kh, kw, 1, 1, height, width, dout_cols_t)
+    pad_channels_last_kernel(x, 0, 0, x_t.reshape(n_images, height, width, channels))
+    gemm(blas_address, blas_bits, True, dout_cols_t, x_t, g_share)
+    gemm(blas_address, blas_bits, False, dout_cols_t, rotated_t, x_t)  # dx_t: x_t is no longer needed
+    positions_to_images_kernel(x_t, dx.reshape(n_images, channels, height * width))

@@ -24,7 +24,14 @@ workspace.py): the results do not depend on the number of threads.
 
 import numpy as np
 
-from .channels_last_kernels import im2col_padded_kernel, pad_channels_last_kernel, positions_to_images_kernel
+from .blas import numpy_gemm
+from .channels_last_kernels import (
+    backward_chunk_kernel,
+    forward_chunk_kernel,
+    im2col_padded_kernel,
+    pad_channels_last_kernel,
+    positions_to_images_kernel,
+)
 from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
 
@@ -65,7 +72,18 @@ def forward_into(x, w, geometry, images_per_chunk, out):
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     weights_t = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(out_channels, -1)  # (K, kh*kw*C)
 
+    blas = numpy_gemm(x.dtype)
+    weights_t_transposed = np.ascontiguousarray(weights_t.T)  # (kh*kw*C, K), the right operand of the product
+
     def forward_images(first, stop):
+        if blas is not None:  # the whole chunk in one compiled call
+            n_chunk, height, width = stop - first, x.shape[2], x.shape[3]
+            forward_chunk_kernel(
+                x[first:stop], weights_t_transposed, kh, kw, stride_h, stride_w, *blas,
+                scratch("padded", (n_chunk, height + 2 * pad_h, width + 2 * pad_w, channels), x.dtype),
+                scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), x.dtype),
+                scratch("product", (n_chunk * out_h * out_w, out_channels), x.dtype), out[first:stop])
+            return
         cols_t = _im2col_channels_last(x[first:stop], kh, kw, (stride_h, stride_w, pad_h, pad_w, out_h, out_w))
         product = np.matmul(cols_t, weights_t.T, out=scratch("product", (cols_t.shape[0], out_channels), x.dtype))
         positions_to_images_kernel(product, out[first:stop].reshape(stop - first, out_channels, out_h * out_w))
@@ -83,9 +101,20 @@ def backward(dout, x, w, geometry, images_per_chunk):
     rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
     dx = np.empty(x.shape, dtype=x.dtype)
 
+    blas = numpy_gemm(x.dtype)
+
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
         n_chunk = stop - first
+        if blas is not None:  # the whole chunk in one compiled call
+            g_share = np.empty((kh * kw * out_channels, channels), dtype=x.dtype)
+            backward_chunk_kernel(
+                dout[first:stop], x[first:stop], rotated_t, kh, kw, *blas,
+                scratch("padded", (n_chunk, dout.shape[2] + 2 * (kh - 1 - pad_h), dout.shape[3] + 2 * (kw - 1 - pad_w),
+                                   out_channels), x.dtype),
+                scratch("columns", (n_chunk * height * width, kh * kw * out_channels), x.dtype),
+                scratch("product", (n_chunk * height * width, channels), x.dtype), g_share, dx[first:stop])
+            return g_share
         dout_cols_t = _im2col_channels_last(dout[first:stop], kh, kw,
                                             (1, 1, kh - 1 - pad_h, kw - 1 - pad_w, height, width))
         x_t = scratch("product", (n_chunk, height, width, channels), x.dtype)
