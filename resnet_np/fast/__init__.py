@@ -10,6 +10,7 @@ the backward of the other fit together. What makes it fast:
     conv.py         conv on chunks; for stride 1, the backward as a convolution of dout (no col2im)
     conv_dense.py   conv on tiny planes (2x2 maps) as one dense matrix per layer: no im2col at all
     conv_channels_last.py   stride-1 conv on small planes with positions-major products (channels_last_kernels.py)
+    blas.py         NumPy's own BLAS called from compiled kernels: a chunk of conv_channels_last.py is one call
 Ops that need no engine (linear, loss, global average pool, residual add, option-A shortcut) are the reference's.
 docs/benchmarks.md has the measurements behind each choice.
 """

@@ -19,7 +19,9 @@ not rows of a few pixels) is faster too. forward_pays() and backward_pays() belo
 measured rule of their constant.
 
 Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
-workspace.py): the results do not depend on the number of threads.
+workspace.py): the results do not depend on the number of threads. Each chunk is one compiled call, its products
+included (channels_last_kernels.py, with NumPy's BLAS through blas.py), where that BLAS can be called from compiled
+code; elsewhere the same steps run as separate calls from Python.
 """
 
 import numpy as np
