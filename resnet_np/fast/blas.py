@@ -43,12 +43,13 @@ def _find(dtype):
         return None
     from threadpoolctl import threadpool_info
 
-    numpy_folder = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
+    # NumPy's wheels keep their OpenBLAS beside the package: site-packages/numpy.libs (Linux, Windows) or
+    # site-packages/numpy/.dylibs (macOS). Both paths begin with site-packages/numpy.
+    numpy_prefix = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))), "numpy")
     for library in threadpool_info():
-        path = library.get("filepath", "")
-        if library.get("internal_api") != "openblas" or not os.path.basename(os.path.dirname(path)).startswith(
-                "numpy") or not path.startswith(numpy_folder):
-            continue  # only the OpenBLAS that NumPy itself loaded (numpy.libs, numpy/.dylibs)
+        path = library.get("filepath") or ""
+        if library.get("internal_api") != "openblas" or not path.startswith(numpy_prefix):
+            continue  # another program's or package's BLAS: not the one np.matmul calls
         try:
             shared_library = ctypes.CDLL(path)
         except OSError:
