@@ -38,3 +38,11 @@ def test_gemm_computes_what_matmul_does(dtype, transpose_a):
 
 def test_numpy_gemm_is_none_for_a_dtype_without_a_gemm():
     assert blas.numpy_gemm(np.int32) is None
+
+
+def test_gemm_refuses_shapes_that_do_not_fit_rather_than_write_past_c():
+    a, b = np.ones((4, 3), np.float32), np.ones((3, 2), np.float32)
+    with pytest.raises(ValueError, match="gemm: the shapes"):
+        blas.gemm(*blas.numpy_gemm(np.float32), False, a, b, np.empty((4, 3), np.float32))
+    with pytest.raises(ValueError, match="gemm: the shapes"):
+        blas.gemm(*blas.numpy_gemm(np.float32), True, a, b, np.empty((4, 2), np.float32))

@@ -114,6 +114,8 @@ if jit_enabled():
         shape. address, bits: from numpy_gemm(dtype)."""
         rows, columns = c.shape
         inner = a.shape[0] if transpose_a else a.shape[1]
+        if (a.shape[1] if transpose_a else a.shape[0]) != rows or b.shape[0] != inner or b.shape[1] != columns:
+            raise ValueError("gemm: the shapes of a, b and c do not make c = op(a) @ b")  # BLAS would not check
         if bits == 64:
             _gemm_64(address, transpose_a, rows, columns, inner, a, a.shape[1], b, b.shape[1], c, c.shape[1])
         else:
