@@ -75,7 +75,8 @@ def forward_into(x, w, geometry, images_per_chunk, out):
     weights_t = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(out_channels, -1)  # (K, kh*kw*C)
 
     blas = numpy_gemm(x.dtype)
-    weights_t_transposed = np.ascontiguousarray(weights_t.T)  # (kh*kw*C, K), the right operand of the product
+    if blas is not None:
+        weights_t_transposed = np.ascontiguousarray(weights_t.T)  # (kh*kw*C, K), the product's right operand
 
     def forward_images(first, stop):
         if blas is not None:  # the whole chunk in one compiled call
