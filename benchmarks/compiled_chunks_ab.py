@@ -8,41 +8,25 @@ machine).
 """
 
 import argparse
-import time
 
 import numpy as np
 
-from resnet_np.bench import small_sizes, torch_models
+from resnet_np.bench import small_sizes
 from resnet_np.bench.machine import describe, threads_for_both, torch_or_none
-from resnet_np.bench.models import _our_step, _torch_step
-from resnet_np.bench.timing import format_table, temporarily
+from resnet_np.bench.timing import format_table, seconds_of, temporarily
 from resnet_np.fast import conv_channels_last
-from resnet_np.models import cifar_resnet
-from resnet_np.optim import SGD
-
-
-def _seconds(step):
-    begin = time.perf_counter()
-    step()
-    return time.perf_counter() - begin
 
 
 def compare(torch, channels, size, batch, repeats):
-    x, labels = small_sizes._batch(channels, size, batch)
-    model = cifar_resnet(20, in_channels=channels, seed=0)
-    ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
-    torch.manual_seed(0)
-    twin = torch_models.build(torch, 20, in_channels=channels)
-    theirs = _torch_step(torch, twin, x, labels,
-                         torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
+    ours, theirs = small_sizes.training_steps(channels, size, batch, torch)
     times = {"new": [], "torch": [], "before": []}
     for round_ in range(repeats + 1):  # round 0 warms up and is not kept
         ours()
-        new = _seconds(ours)
-        torch_seconds = _seconds(theirs)
+        new = seconds_of(ours)
+        torch_seconds = seconds_of(theirs)
         with temporarily(conv_channels_last, numpy_gemm=lambda dtype: None):
             ours()
-            before = _seconds(ours)
+            before = seconds_of(ours)
         if round_:
             for key, value in (("new", new), ("torch", torch_seconds), ("before", before)):
                 times[key].append(value)

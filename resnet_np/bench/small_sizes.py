@@ -8,7 +8,6 @@ machine other programs keep busy, one thread each is the fairer comparison: PyTo
 for each other and lose most when a core is taken away).
 """
 
-import time
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from ..runtime import get_num_threads, using
 from . import torch_models
 from .machine import torch_or_none
 from .models import _our_step, _torch_step
-from .timing import format_table, interleaved_times
+from .timing import format_table, interleaved_times, seconds_of
 
 # (channels, input size, batch): the digits of the main job at its batch and at a notebook's, the 16x16 lecture
 # demos, CIFAR-size inputs at small batches, and batch 128 for comparison with the headline table.
@@ -32,10 +31,18 @@ def _batch(channels, size, batch):
     return rng.standard_normal((batch, channels, size, size)).astype(np.float32), rng.integers(0, 10, batch)
 
 
-def _seconds(function):
-    begin = time.perf_counter()
-    function()
-    return time.perf_counter() - begin
+def training_steps(channels, size, batch, torch=None, depth=20):
+    """(ours, theirs): functions that each run one float32 resnet`depth` training step (SGD with momentum and
+    weight decay) on the same images, ours and torch's twin's; theirs is None without torch."""
+    x, labels = _batch(channels, size, batch)
+    model = cifar_resnet(depth, in_channels=channels, seed=0)
+    ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
+    if torch is None:
+        return ours, None
+    torch.manual_seed(0)
+    twin = torch_models.build(torch, depth, in_channels=channels)
+    return ours, _torch_step(torch, twin, x, labels,
+                             torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
 
 
 def measure(channels, size, batch, repeats=7, torch=None, depth=20):
@@ -43,27 +50,19 @@ def measure(channels, size, batch, repeats=7, torch=None, depth=20):
     on one thread; the four alternate step by step. The ratios are medians of each round's own ratio (ours / torch
     of the steps timed next to each other): on a shared virtual machine the speed of both drifts by 10-30% over
     minutes, and a round's two steps, a fraction of a second apart, drift alike."""
-    x, labels = _batch(channels, size, batch)
-    model = cifar_resnet(depth, in_channels=channels, seed=0)
-    ours = _our_step(model, x, labels, SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
-    theirs = None
-    if torch is not None:
-        torch.manual_seed(0)
-        twin = torch_models.build(torch, depth, in_channels=channels)
-        theirs = _torch_step(torch, twin, x, labels,
-                             torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4))
+    ours, theirs = training_steps(channels, size, batch, torch, depth)
     times = {"ours": [], "torch": [], "ours_1": [], "torch_1": []}
     threads = get_num_threads()
     for round_ in range(repeats + 1):  # round 0 warms up (compiles, allocates) and is not kept
         ours()  # untimed: after the one-thread step, the pool starts its helpers again here
-        measured = {"ours": _seconds(ours)}
+        measured = {"ours": seconds_of(ours)}
         if theirs is not None:
-            measured["torch"] = _seconds(theirs)
+            measured["torch"] = seconds_of(theirs)
         with using(threads=1):
-            measured["ours_1"] = _seconds(ours)
+            measured["ours_1"] = seconds_of(ours)
         if theirs is not None:
             torch.set_num_threads(1)
-            measured["torch_1"] = _seconds(theirs)
+            measured["torch_1"] = seconds_of(theirs)
             torch.set_num_threads(threads)
         if round_:
             for key, value in measured.items():

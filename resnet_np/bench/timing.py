@@ -19,6 +19,13 @@ def median_time(function, repeats=5, warmup=1, min_total=0.0):
     return float(np.median(times))
 
 
+def seconds_of(function):
+    """Wall time of one call of function(), in seconds."""
+    begin = time.perf_counter()
+    function()
+    return time.perf_counter() - begin
+
+
 def interleaved_times(functions, repeats, warmup=1, clock=time.perf_counter):
     """Seconds of each call of each function, calling them in turn (a, b, a, b, ...) after `warmup` untimed rounds:
     a list per function. clock: time.perf_counter (wall) or time.thread_time (CPU time of the calling thread)."""
