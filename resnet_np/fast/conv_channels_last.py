@@ -70,28 +70,27 @@ def forward_into(x, w, geometry, images_per_chunk, out):
     """out (N, K, out_h, out_w) = the convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
     x C-contiguous; geometry from check_conv2d_inputs; out C-contiguous, of x's dtype."""
     out_channels, channels, kh, kw = w.shape
-    n_images = x.shape[0]
+    _, _, height, width = x.shape
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
-    weights_t = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(out_channels, -1)  # (K, kh*kw*C)
-
+    weights_t_transposed = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, out_channels)  # W_t.T
     blas = numpy_gemm(x.dtype)
-    if blas is not None:
-        weights_t_transposed = np.ascontiguousarray(weights_t.T)  # (kh*kw*C, K), the product's right operand
 
     def forward_images(first, stop):
+        n_chunk, images, destination = stop - first, x[first:stop], out[first:stop]
+        padded = scratch("padded", (n_chunk, height + 2 * pad_h, width + 2 * pad_w, channels), x.dtype)
+        cols_t = scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), x.dtype)
+        product = scratch("product", (n_chunk * out_h * out_w, out_channels), x.dtype)
         if blas is not None:  # the whole chunk in one compiled call
-            n_chunk, height, width = stop - first, x.shape[2], x.shape[3]
-            forward_chunk_kernel(
-                x[first:stop], weights_t_transposed, kh, kw, stride_h, stride_w, *blas,
-                scratch("padded", (n_chunk, height + 2 * pad_h, width + 2 * pad_w, channels), x.dtype),
-                scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), x.dtype),
-                scratch("product", (n_chunk * out_h * out_w, out_channels), x.dtype), out[first:stop])
+            forward_chunk_kernel(images, weights_t_transposed, kh, kw, stride_h, stride_w, *blas, padded, cols_t,
+                                 product, destination)
             return
-        cols_t = _im2col_channels_last(x[first:stop], kh, kw, (stride_h, stride_w, pad_h, pad_w, out_h, out_w))
-        product = np.matmul(cols_t, weights_t.T, out=scratch("product", (cols_t.shape[0], out_channels), x.dtype))
-        positions_to_images_kernel(product, out[first:stop].reshape(stop - first, out_channels, out_h * out_w))
+        # the same steps, the product called from Python
+        pad_channels_last_kernel(images, pad_h, pad_w, padded)
+        im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
+        np.matmul(cols_t, weights_t_transposed, out=product)
+        positions_to_images_kernel(product, destination.reshape(n_chunk, out_channels, out_h * out_w))
 
-    run_in_chunks(forward_images, n_images, images_per_chunk)
+    run_in_chunks(forward_images, x.shape[0], images_per_chunk)
     return out
 
 
@@ -99,49 +98,34 @@ def backward(dout, x, w, geometry, images_per_chunk):
     """(dx, dW) of a stride-1 convolution (padding <= kernel - 1), by the formulas of the module docstring.
     dout C-contiguous, of x's dtype."""
     out_channels, channels, kh, kw = w.shape
-    n_images, _, height, width = x.shape
-    pad_h, pad_w = geometry[2:4]
+    _, _, height, width = x.shape
+    dout_pad_h, dout_pad_w = kh - 1 - geometry[2], kw - 1 - geometry[3]  # one window of dout per pixel of x
     rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
     dx = np.empty(x.shape, dtype=x.dtype)
-
     blas = numpy_gemm(x.dtype)
 
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
-        n_chunk = stop - first
+        n_chunk, douts, images = stop - first, dout[first:stop], x[first:stop]
+        padded = scratch("padded", (n_chunk, dout.shape[2] + 2 * dout_pad_h, dout.shape[3] + 2 * dout_pad_w,
+                                    out_channels), x.dtype)
+        dout_cols_t = scratch("columns", (n_chunk * height * width, kh * kw * out_channels), x.dtype)
+        x_t = scratch("product", (n_chunk * height * width, channels), x.dtype)
+        g_share = np.empty((kh * kw * out_channels, channels), dtype=x.dtype)
         if blas is not None:  # the whole chunk in one compiled call
-            g_share = np.empty((kh * kw * out_channels, channels), dtype=x.dtype)
-            backward_chunk_kernel(
-                dout[first:stop], x[first:stop], rotated_t, kh, kw, *blas,
-                scratch("padded", (n_chunk, dout.shape[2] + 2 * (kh - 1 - pad_h), dout.shape[3] + 2 * (kw - 1 - pad_w),
-                                   out_channels), x.dtype),
-                scratch("columns", (n_chunk * height * width, kh * kw * out_channels), x.dtype),
-                scratch("product", (n_chunk * height * width, channels), x.dtype), g_share, dx[first:stop])
+            backward_chunk_kernel(douts, images, rotated_t, kh, kw, *blas, padded, dout_cols_t, x_t, g_share,
+                                  dx[first:stop])
             return g_share
-        dout_cols_t = _im2col_channels_last(dout[first:stop], kh, kw,
-                                            (1, 1, kh - 1 - pad_h, kw - 1 - pad_w, height, width))
-        x_t = scratch("product", (n_chunk, height, width, channels), x.dtype)
-        pad_channels_last_kernel(x[first:stop], 0, 0, x_t)
-        x_t = x_t.reshape(-1, channels)
-        g_share = dout_cols_t.T @ x_t
-        dx_t = np.matmul(dout_cols_t, rotated_t, out=x_t)  # x_t is no longer needed: overwrite it
-        positions_to_images_kernel(dx_t, dx[first:stop].reshape(n_chunk, channels, height * width))
+        # the same steps, the products called from Python
+        pad_channels_last_kernel(douts, dout_pad_h, dout_pad_w, padded)
+        im2col_padded_kernel(padded, kh, kw, 1, 1, height, width, dout_cols_t)
+        pad_channels_last_kernel(images, 0, 0, x_t.reshape(n_chunk, height, width, channels))
+        np.matmul(dout_cols_t.T, x_t, out=g_share)
+        np.matmul(dout_cols_t, rotated_t, out=x_t)  # dx_t: x_t is no longer needed
+        positions_to_images_kernel(x_t, dx[first:stop].reshape(n_chunk, channels, height * width))
         return g_share
 
-    g = sum_in_order(run_in_chunks(backward_images, n_images, images_per_chunk))
+    g = sum_in_order(run_in_chunks(backward_images, x.shape[0], images_per_chunk))
     # G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K, C first.
     dw = g.reshape(kh, kw, out_channels, channels)[::-1, ::-1].transpose(2, 3, 0, 1)
     return dx, np.ascontiguousarray(dw)
-
-
-def _im2col_channels_last(images, kh, kw, geometry):
-    """images (n, C, H, W) C-contiguous -> cols_t (n*out_h*out_w, kh*kw*C), in the "columns" scratch buffer
-    (through a zero-padded channels-last copy in the "padded" one). geometry: (stride_h, stride_w, pad_h, pad_w,
-    out_h, out_w)."""
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
-    n_images, channels, height, width = images.shape
-    padded = scratch("padded", (n_images, height + 2 * pad_h, width + 2 * pad_w, channels), images.dtype)
-    pad_channels_last_kernel(images, pad_h, pad_w, padded)
-    cols_t = scratch("columns", (n_images * out_h * out_w, kh * kw * channels), images.dtype)
-    im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
-    return cols_t
