@@ -16,6 +16,7 @@ NUMBA_DISABLE_JIT=1), numpy_gemm returns None and the callers keep calling np.ma
 """
 
 import ctypes
+import functools
 import os
 
 import numpy as np
@@ -26,20 +27,27 @@ from .jit import jit_enabled
 # against a system OpenBLAS has the plain cblas names with 32-bit integers.
 _SYMBOLS = {np.dtype(np.float32): [("scipy_cblas_sgemm64_", 64), ("cblas_sgemm64_", 64), ("cblas_sgemm", 32)],
             np.dtype(np.float64): [("scipy_cblas_dgemm64_", 64), ("cblas_dgemm64_", 64), ("cblas_dgemm", 32)]}
-_found = {}
 
 
+@functools.cache
 def numpy_gemm(dtype):
     """(address, integer bits) of NumPy's OpenBLAS gemm for float32 or float64, or None where there is none to
     call from compiled code."""
     dtype = np.dtype(dtype)
-    if dtype not in _found:
-        _found[dtype] = _find(dtype)
-    return _found[dtype]
+    library = _numpy_openblas()
+    if library is None or dtype not in _SYMBOLS:
+        return None
+    for name, bits in _SYMBOLS[dtype]:
+        function = getattr(library, name, None)
+        if function is not None:
+            return ctypes.cast(function, ctypes.c_void_p).value, bits
+    return None
 
 
-def _find(dtype):
-    if not jit_enabled() or dtype not in _SYMBOLS:
+@functools.cache
+def _numpy_openblas():
+    """The OpenBLAS that NumPy itself loaded, opened with ctypes; None without compiled code or such a library."""
+    if not jit_enabled():
         return None
     from threadpoolctl import threadpool_info
 
@@ -48,17 +56,12 @@ def _find(dtype):
     numpy_prefix = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))), "numpy")
     for library in threadpool_info():
         path = library.get("filepath") or ""
-        if library.get("internal_api") != "openblas" or not path.startswith(numpy_prefix):
-            continue  # another program's or package's BLAS: not the one np.matmul calls
-        try:
-            shared_library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name, bits in _SYMBOLS[dtype]:
-            function = getattr(shared_library, name, None)
-            if function is not None:
-                return ctypes.cast(function, ctypes.c_void_p).value, bits
-    return None
+        if library.get("internal_api") == "openblas" and path.startswith(numpy_prefix):
+            try:
+                return ctypes.CDLL(path)
+            except OSError:
+                continue
+    return None  # another program's or package's BLAS only: not the one np.matmul calls
 
 
 if jit_enabled():
@@ -77,8 +80,8 @@ if jit_enabled():
 
             def codegen(context, builder, signature, arguments):
                 address_, transpose_a_, m_, n_, k_, a_, lda_, b_, ldb_, c_, ldc_ = arguments
-                array_type = signature.args[5]
-                real = context.get_value_type(array_type.dtype)
+                a_type, b_type, c_type = signature.args[5], signature.args[7], signature.args[9]
+                real = context.get_value_type(a_type.dtype)
                 integer, enum = ir.IntType(bits), ir.IntType(32)
                 byte_pointer = ir.IntType(8).as_pointer()
                 function_type = ir.FunctionType(ir.VoidType(), [enum, enum, enum, integer, integer, integer, real,
@@ -96,9 +99,8 @@ if jit_enabled():
                                            ir.Constant(enum, _NO_TRANSPOSE))
                 builder.call(function, [
                     ir.Constant(enum, _ROW_MAJOR), transpose, ir.Constant(enum, _NO_TRANSPOSE),
-                    size(m_), size(n_), size(k_), ir.Constant(real, 1.0), data(a_, signature.args[5]), size(lda_),
-                    data(b_, signature.args[7]), size(ldb_), ir.Constant(real, 0.0), data(c_, signature.args[9]),
-                    size(ldc_)])
+                    size(m_), size(n_), size(k_), ir.Constant(real, 1.0), data(a_, a_type), size(lda_),
+                    data(b_, b_type), size(ldb_), ir.Constant(real, 0.0), data(c_, c_type), size(ldc_)])
                 return context.get_dummy_value()
 
             return signature, codegen
