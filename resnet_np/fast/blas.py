@@ -75,12 +75,12 @@ if jit_enabled():
         """An intrinsic calling cblas_?gemm at a run-time address, with `bits`-bit integers."""
 
         @intrinsic
-        def call(typing_context, address, transpose_a, m, n, k, a, lda, b, ldb, c, ldc):
-            signature = types.void(address, transpose_a, m, n, k, a, lda, b, ldb, c, ldc)
+        def call(typing_context, address, transpose_a, accumulate, m, n, k, a, lda, b, ldb, c, ldc):
+            signature = types.void(address, transpose_a, accumulate, m, n, k, a, lda, b, ldb, c, ldc)
 
             def codegen(context, builder, signature, arguments):
-                address_, transpose_a_, m_, n_, k_, a_, lda_, b_, ldb_, c_, ldc_ = arguments
-                a_type, b_type, c_type = signature.args[5], signature.args[7], signature.args[9]
+                address_, transpose_a_, accumulate_, m_, n_, k_, a_, lda_, b_, ldb_, c_, ldc_ = arguments
+                a_type, b_type, c_type = signature.args[6], signature.args[8], signature.args[10]
                 real = context.get_value_type(a_type.dtype)
                 integer, enum = ir.IntType(bits), ir.IntType(32)
                 byte_pointer = ir.IntType(8).as_pointer()
@@ -97,10 +97,11 @@ if jit_enabled():
 
                 transpose = builder.select(transpose_a_, ir.Constant(enum, _TRANSPOSE),
                                            ir.Constant(enum, _NO_TRANSPOSE))
+                beta = builder.select(accumulate_, ir.Constant(real, 1.0), ir.Constant(real, 0.0))  # c = ... + beta * c
                 builder.call(function, [
                     ir.Constant(enum, _ROW_MAJOR), transpose, ir.Constant(enum, _NO_TRANSPOSE),
                     size(m_), size(n_), size(k_), ir.Constant(real, 1.0), data(a_, a_type), size(lda_),
-                    data(b_, b_type), size(ldb_), ir.Constant(real, 0.0), data(c_, c_type), size(ldc_)])
+                    data(b_, b_type), size(ldb_), beta, data(c_, c_type), size(ldc_)])
                 return context.get_dummy_value()
 
             return signature, codegen
@@ -111,20 +112,22 @@ if jit_enabled():
     _gemm_32 = _make_gemm_call(32)
 
     @njit(cache=True, nogil=True)
-    def gemm(address, bits, transpose_a, a, b, c):
-        """c = a @ b, or a.T @ b when transpose_a; a, b, c 2-D C-contiguous arrays of one dtype, c of the right
-        shape. address, bits: from numpy_gemm(dtype)."""
+    def gemm(address, bits, transpose_a, accumulate, a, b, c):
+        """c = op(a) @ b, or c += op(a) @ b when accumulate; op(a) = a.T when transpose_a, else a. a, b, c 2-D
+        C-contiguous arrays of one dtype, c of the right shape. address, bits: from numpy_gemm(dtype)."""
         rows, columns = c.shape
         inner = a.shape[0] if transpose_a else a.shape[1]
         if (a.shape[1] if transpose_a else a.shape[0]) != rows or b.shape[0] != inner or b.shape[1] != columns:
             raise ValueError("gemm: the shapes of a, b and c do not make c = op(a) @ b")  # BLAS would not check
         if bits == 64:
-            _gemm_64(address, transpose_a, rows, columns, inner, a, a.shape[1], b, b.shape[1], c, c.shape[1])
+            _gemm_64(address, transpose_a, accumulate, rows, columns, inner, a, a.shape[1], b, b.shape[1], c,
+                     c.shape[1])
         else:
-            _gemm_32(address, transpose_a, rows, columns, inner, a, a.shape[1], b, b.shape[1], c, c.shape[1])
+            _gemm_32(address, transpose_a, accumulate, rows, columns, inner, a, a.shape[1], b, b.shape[1], c,
+                     c.shape[1])
 
 else:
 
-    def gemm(address, bits, transpose_a, a, b, c):
+    def gemm(address, bits, transpose_a, accumulate, a, b, c):
         """Without compiled code numpy_gemm returns None, and nothing calls this."""
-        np.matmul(a.T if transpose_a else a, b, out=c)
+        c[...] = (c if accumulate else 0) + (a.T if transpose_a else a) @ b

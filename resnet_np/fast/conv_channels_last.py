@@ -31,6 +31,7 @@ from .channels_last_kernels import (
     backward_chunk_kernel,
     forward_chunk_kernel,
     im2col_padded_kernel,
+    images_per_block,
     pad_channels_last_kernel,
     positions_to_images_kernel,
 )
@@ -74,21 +75,24 @@ def forward_into(x, w, geometry, images_per_chunk, out):
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
     weights_t_transposed = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, out_channels)  # W_t.T
     blas = numpy_gemm(x.dtype)
+    block = images_per_block(out_h * out_w, kh * kw * channels)
 
     def forward_images(first, stop):
-        n_chunk, images, destination = stop - first, x[first:stop], out[first:stop]
-        padded = scratch("padded", (n_chunk, height + 2 * pad_h, width + 2 * pad_w, channels), x.dtype)
-        cols_t = scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), x.dtype)
-        product = scratch("product", (n_chunk * out_h * out_w, out_channels), x.dtype)
+        images, destination = x[first:stop], out[first:stop]
+        n_block = min(block, stop - first)
+        padded = scratch("padded", (n_block, height + 2 * pad_h, width + 2 * pad_w, channels), x.dtype)
+        cols_t = scratch("columns", (n_block * out_h * out_w, kh * kw * channels), x.dtype)
+        product = scratch("product", (n_block * out_h * out_w, out_channels), x.dtype)
         if blas is not None:  # the whole chunk in one compiled call
             forward_chunk_kernel(images, weights_t_transposed, kh, kw, stride_h, stride_w, *blas, padded, cols_t,
                                  product, destination)
             return
         # the same steps, the product called from Python
-        pad_channels_last_kernel(images, pad_h, pad_w, padded)
-        im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
-        np.matmul(cols_t, weights_t_transposed, out=product)
-        positions_to_images_kernel(product, destination.reshape(n_chunk, out_channels, out_h * out_w))
+        for begin, end, rows in _blocks(stop - first, n_block, out_h * out_w):
+            pad_channels_last_kernel(images[begin:end], pad_h, pad_w, padded[:end - begin])
+            im2col_padded_kernel(padded[:end - begin], kh, kw, stride_h, stride_w, out_h, out_w, cols_t[:rows])
+            np.matmul(cols_t[:rows], weights_t_transposed, out=product[:rows])
+            positions_to_images_kernel(product[:rows], destination[begin:end].reshape(end - begin, out_channels, -1))
 
     run_in_chunks(forward_images, x.shape[0], images_per_chunk)
     return out
@@ -103,29 +107,42 @@ def backward(dout, x, w, geometry, images_per_chunk):
     rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
     dx = np.empty(x.shape, dtype=x.dtype)
     blas = numpy_gemm(x.dtype)
+    block = images_per_block(height * width, kh * kw * out_channels)
 
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
-        n_chunk, douts, images = stop - first, dout[first:stop], x[first:stop]
-        padded = scratch("padded", (n_chunk, dout.shape[2] + 2 * dout_pad_h, dout.shape[3] + 2 * dout_pad_w,
+        douts, images, gradients = dout[first:stop], x[first:stop], dx[first:stop]
+        n_block = min(block, stop - first)
+        padded = scratch("padded", (n_block, dout.shape[2] + 2 * dout_pad_h, dout.shape[3] + 2 * dout_pad_w,
                                     out_channels), x.dtype)
-        dout_cols_t = scratch("columns", (n_chunk * height * width, kh * kw * out_channels), x.dtype)
-        x_t = scratch("product", (n_chunk * height * width, channels), x.dtype)
+        dout_cols_t = scratch("columns", (n_block * height * width, kh * kw * out_channels), x.dtype)
+        x_t = scratch("product", (n_block * height * width, channels), x.dtype)
         g_share = np.empty((kh * kw * out_channels, channels), dtype=x.dtype)
         if blas is not None:  # the whole chunk in one compiled call
             backward_chunk_kernel(douts, images, rotated_t, kh, kw, *blas, padded, dout_cols_t, x_t, g_share,
-                                  dx[first:stop])
+                                  gradients)
             return g_share
         # the same steps, the products called from Python
-        pad_channels_last_kernel(douts, dout_pad_h, dout_pad_w, padded)
-        im2col_padded_kernel(padded, kh, kw, 1, 1, height, width, dout_cols_t)
-        pad_channels_last_kernel(images, 0, 0, x_t.reshape(n_chunk, height, width, channels))
-        np.matmul(dout_cols_t.T, x_t, out=g_share)
-        np.matmul(dout_cols_t, rotated_t, out=x_t)  # dx_t: x_t is no longer needed
-        positions_to_images_kernel(x_t, dx[first:stop].reshape(n_chunk, channels, height * width))
+        for begin, end, rows in _blocks(stop - first, n_block, height * width):
+            pad_channels_last_kernel(douts[begin:end], dout_pad_h, dout_pad_w, padded[:end - begin])
+            im2col_padded_kernel(padded[:end - begin], kh, kw, 1, 1, height, width, dout_cols_t[:rows])
+            pad_channels_last_kernel(images[begin:end], 0, 0, x_t[:rows].reshape(end - begin, height, width, channels))
+            if begin == 0:
+                np.matmul(dout_cols_t[:rows].T, x_t[:rows], out=g_share)
+            else:
+                g_share += dout_cols_t[:rows].T @ x_t[:rows]
+            np.matmul(dout_cols_t[:rows], rotated_t, out=x_t[:rows])  # dx_t: x_t is no longer needed
+            positions_to_images_kernel(x_t[:rows], gradients[begin:end].reshape(end - begin, channels, -1))
         return g_share
 
     g = sum_in_order(run_in_chunks(backward_images, x.shape[0], images_per_chunk))
     # G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K, C first.
     dw = g.reshape(kh, kw, out_channels, channels)[::-1, ::-1].transpose(2, 3, 0, 1)
     return dx, np.ascontiguousarray(dw)
+
+
+def _blocks(n_images, images_per_block, positions_per_image):
+    """(first, stop, rows) of each block of images of a chunk, as the chunk kernels take them."""
+    for first in range(0, n_images, images_per_block):
+        stop = min(first + images_per_block, n_images)
+        yield first, stop, (stop - first) * positions_per_image
