@@ -25,10 +25,11 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
     """
     x = np.ascontiguousarray(check_batchnorm2d_inputs(x, gamma, beta, running_mean, running_var, training))
     chunk = rows_per_chunk(x.shape)
+    planes = _planes(x)
     if training:
         count = x.size // x.shape[1]
-        mean64 = _sum_over_chunks(batchnorm_kernels.channel_sums, x, chunk) / count
-        var64 = _sum_over_chunks(batchnorm_kernels.squared_deviation_sums, x, chunk, mean64) / count
+        mean64 = _sum_over_chunks(batchnorm_kernels.channel_sums, planes, chunk) / count
+        var64 = _sum_over_chunks(batchnorm_kernels.squared_deviation_sums, planes, chunk, mean64) / count
         mean, var = mean64.astype(x.dtype), var64.astype(x.dtype)
         update_running_statistics(running_mean, running_var, mean, var, momentum, count)
     else:
@@ -36,9 +37,10 @@ def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training=True
     inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
     gamma, beta = np.ascontiguousarray(gamma), np.ascontiguousarray(beta)
     out = np.empty_like(x)
+    out_planes = _planes(out)
 
     def normalize(first, stop):
-        batchnorm_kernels.normalize(x[first:stop], mean, inv_std, gamma, beta, out[first:stop])
+        batchnorm_kernels.normalize(planes[first:stop], mean, inv_std, gamma, beta, out_planes[first:stop])
 
     run_in_chunks(normalize, x.shape[0], chunk)
     return out, BatchNorm2dCache(x, mean, gamma, inv_std, training)
@@ -53,10 +55,12 @@ def batchnorm2d_backward(dout, cache):
     require_shape("batchnorm2d_backward", "dout", dout, x.shape)
     dout = np.ascontiguousarray(dout)
     chunk = rows_per_chunk(dout.shape)
+    dout_planes, x_planes = _planes(dout), _planes(x)
 
     def gradient_sums(first, stop):
         dbeta_sums, dgamma_sums = np.empty(dout.shape[1]), np.empty(dout.shape[1])
-        batchnorm_kernels.gradient_sums(dout[first:stop], x[first:stop], mean, inv_std, dbeta_sums, dgamma_sums)
+        batchnorm_kernels.gradient_sums(dout_planes[first:stop], x_planes[first:stop], mean, inv_std, dbeta_sums,
+                                        dgamma_sums)
         return dbeta_sums, dgamma_sums
 
     dbeta64, dgamma64 = sum_in_order(run_in_chunks(gradient_sums, dout.shape[0], chunk))
@@ -67,13 +71,20 @@ def batchnorm2d_backward(dout, cache):
     count = dout.size // dout.shape[1]
     dbeta_mean, dgamma_mean = (dbeta64 / count).astype(dout.dtype), (dgamma64 / count).astype(dout.dtype)
     dx = np.empty_like(dout)
+    dx_planes = _planes(dx)
 
     def input_gradient(first, stop):
-        batchnorm_kernels.input_gradient(dout[first:stop], x[first:stop], mean, inv_std, scale, dbeta_mean,
-                                         dgamma_mean, dx[first:stop])
+        batchnorm_kernels.input_gradient(dout_planes[first:stop], x_planes[first:stop], mean, inv_std, scale,
+                                         dbeta_mean, dgamma_mean, dx_planes[first:stop])
 
     run_in_chunks(input_gradient, dout.shape[0], chunk)
     return dx, dgamma, dbeta
+
+
+def _planes(array):
+    """A C-contiguous (N, C, H, W) array as (N, C, H*W), the kernels' layout (a view)."""
+    n_images, channels, height, width = array.shape
+    return array.reshape(n_images, channels, height * width)
 
 
 def _sum_over_chunks(kernel, x, chunk, *arguments):
