@@ -13,20 +13,10 @@ Serial and nogil for the reasons in im2col_kernels.py. With NUMBA_DISABLE_JIT=1 
 
 forward_chunk_kernel and backward_chunk_kernel run a whole chunk of conv_channels_last.py, its matrix products
 included (NumPy's BLAS, called from compiled code: blas.py), in one call from Python instead of four to six.
-Inside the call they take a few images at a time (BLOCK_VALUES below), so that each block's padded copy and
-column matrix are still in the CPU's cache when the product reads them.
 """
 
 from .blas import gemm
 from .jit import njit, uintp
-
-# The chunk kernels work through a chunk a block of images at a time, each block's column matrix at most 32 Ki
-# values (128 KiB of float32; always at least one image). Measured with the whole chunk at once (4096 positions)
-# against blocks (float32, one thread, 3x3, NumPy's BLAS; docs/benchmarks.md): forward 330 -> 261 us at 16
-# channels on 16x16 planes, 336 -> 267 on 8x8 planes, 253 -> 205 at 32 channels on 8x8, 356 -> 341 on 32x32
-# planes (one image per block); the backward 603 -> 448 at 16 channels on 16x16. Larger blocks (512 positions
-# and up) lost most of the gain.
-BLOCK_VALUES = 1 << 15
 
 
 @njit(cache=True, nogil=True)
@@ -85,50 +75,79 @@ def positions_to_images_kernel(matrix, images):
                 destination[p] = matrix[n * positions + p, k]
 
 
-def images_per_block(positions_per_image, columns):
-    """Images per block of a chunk: as many as keep the block's column matrix (positions x columns) within
-    BLOCK_VALUES values, at least one. The chunk kernels below take this many images at a time."""
-    return max(1, BLOCK_VALUES // (positions_per_image * columns))
-
-
 @njit(cache=True, nogil=True)
 def forward_chunk_kernel(x, weights_t_transposed, kh, kw, stride_h, stride_w, blas_address, blas_bits, padded,
                          cols_t, product, out):
-    """out (n, K, out_h, out_w) = the convolution of x (n, C, H, W): cols_t @ W_t.T (conv_channels_last.py),
-    a block of images at a time. weights_t_transposed (kh*kw*C, K). Scratch buffers, sized for one block of b
-    images: padded (b, H + 2*pad_h, W + 2*pad_w, C), whose shape gives the padding, cols_t (b*out_h*out_w,
-    kh*kw*C), product (b*out_h*out_w, K). All C-contiguous."""
+    """out (n, K, out_h, out_w) = the convolution of x (n, C, H, W): cols_t @ W_t.T (conv_channels_last.py).
+    weights_t_transposed (kh*kw*C, K). Scratch buffers: padded (n, H + 2*pad_h, W + 2*pad_w, C), whose shape
+    gives the padding, cols_t (n*out_h*out_w, kh*kw*C), product (n*out_h*out_w, K). All C-contiguous."""
     n_images, out_channels, out_h, out_w = out.shape
-    block = padded.shape[0]
     pad_h, pad_w = (padded.shape[1] - x.shape[2]) // 2, (padded.shape[2] - x.shape[3]) // 2
-    images = out.reshape(n_images, out_channels, out_h * out_w)
-    for first in range(0, n_images, block):
-        stop = min(first + block, n_images)
-        rows = (stop - first) * out_h * out_w
-        pad_channels_last_kernel(x[first:stop], pad_h, pad_w, padded[:stop - first])
-        im2col_padded_kernel(padded[:stop - first], kh, kw, stride_h, stride_w, out_h, out_w, cols_t[:rows])
-        gemm(blas_address, blas_bits, False, False, cols_t[:rows], weights_t_transposed, product[:rows])
-        positions_to_images_kernel(product[:rows], images[first:stop])
+    pad_channels_last_kernel(x, pad_h, pad_w, padded)
+    im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
+    gemm(blas_address, blas_bits, False, False, cols_t, weights_t_transposed, product)
+    positions_to_images_kernel(product, out.reshape(n_images, out_channels, out_h * out_w))
 
 
 @njit(cache=True, nogil=True)
-def backward_chunk_kernel(dout, x, rotated_t, kh, kw, blas_address, blas_bits, padded, dout_cols_t, x_t, g_share,
-                          dx):
-    """The stride-1 backward of conv_channels_last.py on one chunk, a block of images at a time: fills dx
-    (n, C, H, W) and g_share (kh*kw*K, C) = dout_cols_t.T @ x_t summed over the blocks, this chunk's share of G.
-    dout (n, K, out_h, out_w), x (n, C, H, W), rotated_t (kh*kw*K, C). Scratch buffers, sized for one block of b
-    images: padded (b, out_h + 2*(kh-1-pad_h), out_w + 2*(kw-1-pad_w), K), whose shape gives dout's padding,
-    dout_cols_t (b*H*W, kh*kw*K), x_t (b*H*W, C). All C-contiguous."""
+def kernel_row_runs_kernel(padded, kw, out_w, runs):
+    """runs (Hp*out_w, kw*C) from one padded image (Hp, Wp, C), stride 1: runs[h * out_w + ow] = the kw * C values
+    of padded[h, ow : ow + kw, :], for every padded row h. Kernel row i of output position (oh, ow) is then row
+    (oh + i) * out_w + ow, so the rows kernel row i needs for all positions are one slice: runs[i*out_w :
+    i*out_w + out_h*out_w]. A third of im2col's copying for a 3x3 kernel (kw runs per position, not kh*kw)."""
+    padded_height, padded_width, channels = padded.shape
+    run = kw * channels
+    flat = padded.reshape(padded_height * padded_width * channels)
+    for h in range(padded_height):
+        for ow in range(out_w):
+            row = runs[h * out_w + ow]
+            source = uintp((h * padded_width + ow) * channels)
+            for k in range(uintp(run)):
+                row[k] = flat[source + k]
+
+
+@njit(cache=True, nogil=True)
+def forward_by_kernel_rows_kernel(x, weight_rows, blas_address, blas_bits, padded, runs, product, out):
+    """Stride 1: out (n, K, out_h, out_w) = the convolution of x (n, C, H, W), one image at a time, as kh products
+    out_t = sum over i of runs[i*out_w : i*out_w + out_h*out_w] @ weight_rows[i]   (kernel_row_runs_kernel)
+    weight_rows (kh, kw*C, K): W_t.T's rows of kernel row i. Scratch buffers for one image: padded (1, H + 2*pad_h,
+    W + 2*pad_w, C), whose shape gives the padding, runs ((H + 2*pad_h) * out_w, kw*C), product (out_h*out_w, K).
+    All C-contiguous."""
+    n_images, out_channels, out_h, out_w = out.shape
+    kh, positions = weight_rows.shape[0], out_h * out_w
+    kw = runs.shape[1] // x.shape[1]
+    pad_h, pad_w = (padded.shape[1] - x.shape[2]) // 2, (padded.shape[2] - x.shape[3]) // 2
+    images = out.reshape(n_images, out_channels, positions)
+    for n in range(n_images):
+        pad_channels_last_kernel(x[n:n + 1], pad_h, pad_w, padded)
+        kernel_row_runs_kernel(padded[0], kw, out_w, runs)
+        for i in range(kh):  # the first product writes product, the others add to it
+            gemm(blas_address, blas_bits, False, i > 0, runs[i * out_w:i * out_w + positions], weight_rows[i],
+                 product)
+        positions_to_images_kernel(product, images[n:n + 1])
+
+
+@njit(cache=True, nogil=True)
+def backward_chunk_kernel(dout, x, rotated_rows, blas_address, blas_bits, padded, runs, x_t, g_share, dx):
+    """The stride-1 backward of conv_channels_last.py on one chunk, one image at a time: fills dx (n, C, H, W) and
+    g_share (kh*kw*K, C), this chunk's share of G, with the kernel-row runs of dout (kernel_row_runs_kernel):
+        G[i*kw*K : (i+1)*kw*K] = sum over images of runs_i.T @ x_t      runs_i = runs[i*W : i*W + H*W]
+        dx_t = sum over i of runs_i @ rotated_rows[i]
+    dout (n, K, out_h, out_w), x (n, C, H, W), rotated_rows (kh, kw*K, C). Scratch buffers for one image: padded
+    (1, out_h + 2*(kh-1-pad_h), out_w + 2*(kw-1-pad_w), K), whose shape gives dout's padding, runs
+    (padded height * W, kw*K), x_t (H*W, C). All C-contiguous."""
     n_images, channels, height, width = x.shape
-    block = padded.shape[0]
+    kh, run, positions = rotated_rows.shape[0], rotated_rows.shape[1], height * width
+    kw = run // dout.shape[1]
     pad_h, pad_w = (padded.shape[1] - dout.shape[2]) // 2, (padded.shape[2] - dout.shape[3]) // 2
-    dx_images = dx.reshape(n_images, channels, height * width)
-    for first in range(0, n_images, block):
-        stop = min(first + block, n_images)
-        rows = (stop - first) * height * width
-        pad_channels_last_kernel(dout[first:stop], pad_h, pad_w, padded[:stop - first])
-        im2col_padded_kernel(padded[:stop - first], kh, kw, 1, 1, height, width, dout_cols_t[:rows])
-        pad_channels_last_kernel(x[first:stop], 0, 0, x_t[:rows].reshape(stop - first, height, width, channels))
-        gemm(blas_address, blas_bits, True, first > 0, dout_cols_t[:rows], x_t[:rows], g_share)
-        gemm(blas_address, blas_bits, False, False, dout_cols_t[:rows], rotated_t, x_t[:rows])  # dx_t
-        positions_to_images_kernel(x_t[:rows], dx_images[first:stop])
+    gradients = dx.reshape(n_images, channels, positions)
+    for n in range(n_images):
+        pad_channels_last_kernel(dout[n:n + 1], pad_h, pad_w, padded)
+        kernel_row_runs_kernel(padded[0], kw, width, runs)
+        pad_channels_last_kernel(x[n:n + 1], 0, 0, x_t.reshape(1, height, width, channels))
+        for i in range(kh):  # the first image writes g_share, the others add to it
+            gemm(blas_address, blas_bits, True, n > 0, runs[i * width:i * width + positions], x_t,
+                 g_share[i * run:(i + 1) * run])
+        for i in range(kh):  # dx_t, into x_t: x_t is no longer needed
+            gemm(blas_address, blas_bits, False, i > 0, runs[i * width:i * width + positions], rotated_rows[i], x_t)
+        positions_to_images_kernel(x_t, gradients[n:n + 1])

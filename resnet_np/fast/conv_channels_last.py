@@ -24,14 +24,17 @@ included (channels_last_kernels.py, with NumPy's BLAS through blas.py), where th
 code; elsewhere the same steps run as separate calls from Python.
 """
 
+from functools import partial
+
 import numpy as np
 
 from .blas import numpy_gemm
 from .channels_last_kernels import (
     backward_chunk_kernel,
+    forward_by_kernel_rows_kernel,
     forward_chunk_kernel,
     im2col_padded_kernel,
-    images_per_block,
+    kernel_row_runs_kernel,
     pad_channels_last_kernel,
     positions_to_images_kernel,
 )
@@ -71,31 +74,55 @@ def forward_into(x, w, geometry, images_per_chunk, out):
     """out (N, K, out_h, out_w) = the convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
     x C-contiguous; geometry from check_conv2d_inputs; out C-contiguous, of x's dtype."""
     out_channels, channels, kh, kw = w.shape
-    _, _, height, width = x.shape
-    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
+    stride_h, stride_w = geometry[:2]
     weights_t_transposed = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, out_channels)  # W_t.T
-    blas = numpy_gemm(x.dtype)
-    block = images_per_block(out_h * out_w, kh * kw * channels)
-
-    def forward_images(first, stop):
-        images, destination = x[first:stop], out[first:stop]
-        n_block = min(block, stop - first)
-        padded = scratch("padded", (n_block, height + 2 * pad_h, width + 2 * pad_w, channels), x.dtype)
-        cols_t = scratch("columns", (n_block * out_h * out_w, kh * kw * channels), x.dtype)
-        product = scratch("product", (n_block * out_h * out_w, out_channels), x.dtype)
-        if blas is not None:  # the whole chunk in one compiled call
-            forward_chunk_kernel(images, weights_t_transposed, kh, kw, stride_h, stride_w, *blas, padded, cols_t,
-                                 product, destination)
-            return
-        # the same steps, the product called from Python
-        for begin, end, rows in _blocks(stop - first, n_block, out_h * out_w):
-            pad_channels_last_kernel(images[begin:end], pad_h, pad_w, padded[:end - begin])
-            im2col_padded_kernel(padded[:end - begin], kh, kw, stride_h, stride_w, out_h, out_w, cols_t[:rows])
-            np.matmul(cols_t[:rows], weights_t_transposed, out=product[:rows])
-            positions_to_images_kernel(product[:rows], destination[begin:end].reshape(end - begin, out_channels, -1))
-
-    run_in_chunks(forward_images, x.shape[0], images_per_chunk)
+    chunk_forward = _forward_by_kernel_rows if stride_h == stride_w == 1 else _forward_by_im2col
+    run_in_chunks(partial(chunk_forward, x, weights_t_transposed, w.shape, geometry, out), x.shape[0],
+                  images_per_chunk)
     return out
+
+
+def _forward_by_kernel_rows(x, weights_t_transposed, w_shape, geometry, out, first, stop):
+    """Stride 1: out[first:stop] by the kernel rows' products of the module docstring, one image at a time."""
+    out_channels, channels, kh, kw = w_shape
+    _, _, pad_h, pad_w, out_h, out_w = geometry
+    images, destination = x[first:stop], out[first:stop]
+    weight_rows = weights_t_transposed.reshape(kh, kw * channels, out_channels)
+    padded = scratch("padded", (1, x.shape[2] + 2 * pad_h, x.shape[3] + 2 * pad_w, channels), x.dtype)
+    runs = scratch("columns", (padded.shape[1] * out_w, kw * channels), x.dtype)
+    product = scratch("product", (out_h * out_w, out_channels), x.dtype)
+    blas = numpy_gemm(x.dtype)
+    if blas is not None:  # the whole chunk in one compiled call
+        forward_by_kernel_rows_kernel(images, weight_rows, *blas, padded, runs, product, destination)
+        return
+    # the same steps, the products called from Python
+    for n in range(stop - first):
+        pad_channels_last_kernel(images[n:n + 1], pad_h, pad_w, padded)
+        kernel_row_runs_kernel(padded[0], kw, out_w, runs)
+        np.matmul(runs[:out_h * out_w], weight_rows[0], out=product)
+        for i in range(1, kh):
+            product += runs[i * out_w:i * out_w + out_h * out_w] @ weight_rows[i]
+        positions_to_images_kernel(product, destination[n:n + 1].reshape(1, out_channels, -1))
+
+
+def _forward_by_im2col(x, weights_t_transposed, w_shape, geometry, out, first, stop):
+    """Any stride: out[first:stop] = cols_t @ W_t.T, with one im2col of the chunk."""
+    out_channels, channels, kh, kw = w_shape
+    stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
+    n_chunk, images, destination = stop - first, x[first:stop], out[first:stop]
+    padded = scratch("padded", (n_chunk, x.shape[2] + 2 * pad_h, x.shape[3] + 2 * pad_w, channels), x.dtype)
+    cols_t = scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), x.dtype)
+    product = scratch("product", (n_chunk * out_h * out_w, out_channels), x.dtype)
+    blas = numpy_gemm(x.dtype)
+    if blas is not None:  # the whole chunk in one compiled call
+        forward_chunk_kernel(images, weights_t_transposed, kh, kw, stride_h, stride_w, *blas, padded, cols_t,
+                             product, destination)
+        return
+    # the same steps, the product called from Python
+    pad_channels_last_kernel(images, pad_h, pad_w, padded)
+    im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
+    np.matmul(cols_t, weights_t_transposed, out=product)
+    positions_to_images_kernel(product, destination.reshape(n_chunk, out_channels, out_h * out_w))
 
 
 def backward(dout, x, w, geometry, images_per_chunk):
@@ -103,46 +130,43 @@ def backward(dout, x, w, geometry, images_per_chunk):
     dout C-contiguous, of x's dtype."""
     out_channels, channels, kh, kw = w.shape
     _, _, height, width = x.shape
+    positions = height * width
     dout_pad_h, dout_pad_w = kh - 1 - geometry[2], kw - 1 - geometry[3]  # one window of dout per pixel of x
     rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
+    rotated_rows = rotated_t.reshape(kh, kw * out_channels, channels)
     dx = np.empty(x.shape, dtype=x.dtype)
     blas = numpy_gemm(x.dtype)
-    block = images_per_block(height * width, kh * kw * out_channels)
 
     def backward_images(first, stop):
         """Fills dx[first:stop]; returns this chunk's share of G, (kh*kw*K, C)."""
         douts, images, gradients = dout[first:stop], x[first:stop], dx[first:stop]
-        n_block = min(block, stop - first)
-        padded = scratch("padded", (n_block, dout.shape[2] + 2 * dout_pad_h, dout.shape[3] + 2 * dout_pad_w,
+        padded = scratch("padded", (1, dout.shape[2] + 2 * dout_pad_h, dout.shape[3] + 2 * dout_pad_w,
                                     out_channels), x.dtype)
-        dout_cols_t = scratch("columns", (n_block * height * width, kh * kw * out_channels), x.dtype)
-        x_t = scratch("product", (n_block * height * width, channels), x.dtype)
+        runs = scratch("columns", (padded.shape[1] * width, kw * out_channels), x.dtype)
+        x_t = scratch("product", (positions, channels), x.dtype)
         g_share = np.empty((kh * kw * out_channels, channels), dtype=x.dtype)
+        g_rows = g_share.reshape(kh, kw * out_channels, channels)
         if blas is not None:  # the whole chunk in one compiled call
-            backward_chunk_kernel(douts, images, rotated_t, kh, kw, *blas, padded, dout_cols_t, x_t, g_share,
-                                  gradients)
+            backward_chunk_kernel(douts, images, rotated_rows, *blas, padded, runs, x_t, g_share, gradients)
             return g_share
         # the same steps, the products called from Python
-        for begin, end, rows in _blocks(stop - first, n_block, height * width):
-            pad_channels_last_kernel(douts[begin:end], dout_pad_h, dout_pad_w, padded[:end - begin])
-            im2col_padded_kernel(padded[:end - begin], kh, kw, 1, 1, height, width, dout_cols_t[:rows])
-            pad_channels_last_kernel(images[begin:end], 0, 0, x_t[:rows].reshape(end - begin, height, width, channels))
-            if begin == 0:
-                np.matmul(dout_cols_t[:rows].T, x_t[:rows], out=g_share)
-            else:
-                g_share += dout_cols_t[:rows].T @ x_t[:rows]
-            np.matmul(dout_cols_t[:rows], rotated_t, out=x_t[:rows])  # dx_t: x_t is no longer needed
-            positions_to_images_kernel(x_t[:rows], gradients[begin:end].reshape(end - begin, channels, -1))
+        for n in range(stop - first):
+            pad_channels_last_kernel(douts[n:n + 1], dout_pad_h, dout_pad_w, padded)
+            kernel_row_runs_kernel(padded[0], kw, width, runs)
+            pad_channels_last_kernel(images[n:n + 1], 0, 0, x_t.reshape(1, height, width, channels))
+            for i in range(kh):
+                runs_i = runs[i * width:i * width + positions]
+                if n == 0:
+                    np.matmul(runs_i.T, x_t, out=g_rows[i])
+                else:
+                    g_rows[i] += runs_i.T @ x_t
+            np.matmul(runs[:positions], rotated_rows[0], out=x_t)  # dx_t: x_t is no longer needed
+            for i in range(1, kh):
+                x_t += runs[i * width:i * width + positions] @ rotated_rows[i]
+            positions_to_images_kernel(x_t, gradients[n:n + 1].reshape(1, channels, positions))
         return g_share
 
     g = sum_in_order(run_in_chunks(backward_images, x.shape[0], images_per_chunk))
     # G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']: turn the offsets back and put K, C first.
     dw = g.reshape(kh, kw, out_channels, channels)[::-1, ::-1].transpose(2, 3, 0, 1)
     return dx, np.ascontiguousarray(dw)
-
-
-def _blocks(n_images, images_per_block, positions_per_image):
-    """(first, stop, rows) of each block of images of a chunk, as the chunk kernels take them."""
-    for first in range(0, n_images, images_per_block):
-        stop = min(first + images_per_block, n_images)
-        yield first, stop, (stop - first) * positions_per_image
