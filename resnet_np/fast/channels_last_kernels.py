@@ -7,12 +7,14 @@ and the entry is x[n, c, oh * stride_h + i - pad_h, ow * stride_w + j - pad_w], 
 transpose of im2col_kernels.py's cols with the row order (c, i, j) changed to (i, j, c). Taken from a zero-padded
 channels-last copy of x, padded[n, h, w, c], the kw * C values of kernel row i are one contiguous run of padded
 (its row oh * stride_h + i, from pixel ow * stride_w on): the im2col is kh copies of kw * C values per output
-position, not C * kh * kw copies of a few.
+position, not C * kh * kw copies of a few. At stride 1, kernel_row_runs_kernel copies each run only once for
+all the kernel rows that use it (conv_channels_last.py's module docstring).
 
 Serial and nogil for the reasons in im2col_kernels.py. With NUMBA_DISABLE_JIT=1 they run as plain Python.
 
-forward_chunk_kernel and backward_chunk_kernel run a whole chunk of conv_channels_last.py, its matrix products
-included (NumPy's BLAS, called from compiled code: blas.py), in one call from Python instead of four to six.
+forward_chunk_kernel (any stride, full im2col), forward_by_kernel_rows_kernel and backward_chunk_kernel (stride
+1, kernel-row runs) run a whole chunk of conv_channels_last.py, its matrix products included (NumPy's BLAS, called
+from compiled code: blas.py), in one call from Python instead of several per image.
 """
 
 from .blas import gemm

@@ -9,14 +9,23 @@ with padding kh-1-pad, one row per pixel of x, columns (i', j', k)):
     dx_t = dout_cols_t @ rotated_t      rotated_t[(i', j', k), c] = w[k, c, kh-1-i', kw-1-j']
     G    = dout_cols_t.T @ x_t          x_t (positions, C), G[(i', j', k), c] = dW[k, c, kh-1-i', kw-1-j']
 With columns ordered (i, j, c), each row of cols_t is kh runs of kw*C contiguous values of a zero-padded
-channels-last copy of the images (channels_last_kernels.py), and the product's (positions, K) output goes back
-to (n, K, h, w) with one transposing copy.
+channels-last copy of the image, padded[h, w, c] (channels_last_kernels.py), and the product's (positions, K)
+output goes back to (n, K, h, w) with one transposing copy.
 
-Measured at one BLAS thread (K = C = 16, 3x3, 4096 positions, float32): W @ cols 395-404 us, cols_t @ W_t.T
-289 us; the backward's dx product 404 -> 268 us. At 32 channels the gain is smaller, at 64 there is little. A
-whole layer also pays the transposing copy back to (n, K, h, w), but this route's im2col (runs of kw*C values,
-not rows of a few pixels) is faster too. forward_pays() and backward_pays() below choose per layer shape, by the
-measured rule of their constant.
+Stride 1: kernel rows instead of a full im2col. Split the columns of cols_t by kernel row i: the block of columns
+of row i holds, for position (oh, ow), the run padded[oh + i, ow : ow + kw, :]. Copy each such run once, for every
+padded row h: runs[h * out_w + ow] = padded[h, ow : ow + kw, :]. Position (oh, ow) then finds its kernel row i at
+runs row (oh + i) * out_w + ow, and all positions together at one slice, runs[i*out_w : i*out_w + out_h*out_w].
+So
+    out_t = sum over i of runs_i @ W_rows[i]        runs_i = that slice, W_rows[i] = the rows of W_t.T of row i
+and likewise dx_t = sum over i of runs_i @ rotated_rows[i] and G's rows of kernel row i = runs_i.T @ x_t, with the
+runs of the padded dout. The products are the same multiply-adds, cut into kh pieces; the copy is kw*C values per
+padded row and column instead of kh*kw*C per position (a third, for 3x3). This runs one image at a time, so that
+runs and the product stay in the CPU's cache. Strided layers (forward only) keep the full im2col of a chunk.
+
+Measured by benchmarks/conv_channels_last.py (below, at MIN_CHANNELS) and docs/benchmarks.md: at 16 channels on
+32x32 planes, batch 16, one thread, conv.py's route took 2082 us forward and 3017 backward, this one 1193 and 2073.
+forward_pays() and backward_pays() below choose per layer shape, by the measured rule of their constant.
 
 Chunks, per-thread scratch buffers and the in-order sum of the weight gradient's shares are conv.py's (chunks.py,
 workspace.py): the results do not depend on the number of threads. Each chunk is one compiled call, its products
@@ -42,18 +51,20 @@ from .chunks import run_in_chunks, sum_in_order
 from .workspace import scratch
 
 # The rule of forward_pays() and backward_pays(), measured by benchmarks/conv_channels_last.py (3x3 layers,
-# float32, one thread, BLAS on one thread, least CPU time of 31 repeats alternating the two routes, batches
-# 16-64, on a 2-core AMD EPYC with AVX-512; ratios of this route's time to conv.py's):
+# float32, one thread, BLAS on one thread, least CPU time of many repeats alternating the two routes, batches
+# 16-64, on a 2-core AMD EPYC with AVX-512; ratios of this route's time to conv.py's; docs/benchmarks.md has the
+# table):
 #                                  forward                          backward
-#   16 channels, stride 1          0.68-0.78 (32x32 to 8x8 planes)  0.78-0.87
-#   32 channels, stride 1          0.77-0.95 (16x16 to 4x4)         0.86-0.99
-#   64 channels, stride 1          0.86-1.05 (8x8 to 4x4)           0.90-1.04
-#   16 -> 32 and 32 -> 64, stride 2  0.66-0.95 (32x32 to 8x8 inputs)
+#   16 channels, stride 1          0.52-0.68 (32x32 to 8x8 planes)  0.60-0.74
+#   32 channels, stride 1          0.67-0.80 (16x16 to 4x4)         0.77-0.86
+#   64 channels, stride 1          0.75-0.83 (8x8 to 4x4)           0.83-0.85
+#   16 -> 32 and 32 -> 64, stride 2  0.71-0.87 (32x32 to 8x8 inputs)
+#   8 channels, stride 1           0.90-1.32 (32x32 to 8x8)         0.86-1.65
+#   4 channels; stems of 1 channel 0.90-2.40                        0.97-2.38
 # (2x2 maps take conv_dense.py's route, ahead of this one.) So every layer of at least 16 input channels takes it
 # forward, and backward where the backward is a convolution (stride 1; a strided layer's backward is conv.py's
-# col2im route). An earlier rule kept it to planes of 8x8 and less: its measurement left BLAS free to run conv.py's
-# products on a second thread, whose time the calling thread's CPU clock did not count. A stem (1 or 3 channels)
-# makes runs of only kw*C = 3-9 values, and took 0.76-1.72x conv.py's time forward, 1.46-3.20x backward.
+# col2im route). Below 16 channels the runs are short (kw*C values) and the gain comes and goes; a CIFAR stem (3
+# channels on 32x32 planes, 0.78-0.85 forward) would gain a little, the digits' stem (1 channel) would lose.
 MIN_CHANNELS = 16
 
 
