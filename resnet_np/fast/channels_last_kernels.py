@@ -96,7 +96,8 @@ def kernel_row_runs_kernel(padded, kw, out_w, runs):
     """runs (Hp*out_w, kw*C) from one padded image (Hp, Wp, C), stride 1: runs[h * out_w + ow] = the kw * C values
     of padded[h, ow : ow + kw, :], for every padded row h. Kernel row i of output position (oh, ow) is then row
     (oh + i) * out_w + ow, so the rows kernel row i needs for all positions are one slice: runs[i*out_w :
-    i*out_w + out_h*out_w]. A third of im2col's copying for a 3x3 kernel (kw runs per position, not kh*kw)."""
+    i*out_w + out_h*out_w]. About a third of im2col's copying for a 3x3 kernel (kw*C values per padded row and
+    output column, not kh*kw*C per position)."""
     padded_height, padded_width, channels = padded.shape
     run = kw * channels
     flat = padded.reshape(padded_height * padded_width * channels)
