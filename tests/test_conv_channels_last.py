@@ -135,3 +135,27 @@ def test_backward_matches_finite_differences(x_shape, w_shape, padding):
                        [("x", x), ("w", w), ("b", b)])
     for report in reports:
         assert report.error < 1e-7, f"d{report.name} relative error {report.error:.2e}"
+
+
+@pytest.mark.parametrize("kh, kw, pad_h, pad_w", [(3, 3, 1, 1), (3, 2, 2, 0), (1, 1, 0, 0)])
+def test_kernel_row_runs_are_the_blocks_of_the_full_im2col(kh, kw, pad_h, pad_w):
+    """The stride-1 route's identity (module docstring): kernel row i of position (oh, ow), columns
+    [i*kw*C, (i+1)*kw*C) of the full im2col, is row (oh + i) * out_w + ow of the runs, for every i."""
+    from resnet_np.fast import channels_last_kernels as kernels
+
+    rng = np.random.default_rng(24)
+    n, channels, height, width = 2, 5, 6, 7
+    x = rng.standard_normal((n, channels, height, width))
+    out_h, out_w = height + 2 * pad_h - kh + 1, width + 2 * pad_w - kw + 1
+    padded = np.empty((n, height + 2 * pad_h, width + 2 * pad_w, channels))
+    kernels.pad_channels_last_kernel(x, pad_h, pad_w, padded)
+    cols_t = np.empty((n * out_h * out_w, kh * kw * channels))
+    kernels.im2col_padded_kernel(padded, kh, kw, 1, 1, out_h, out_w, cols_t)
+    run = kw * channels
+    for image in range(n):
+        runs = np.full((padded.shape[1] * out_w, run), np.nan)
+        kernels.kernel_row_runs_kernel(padded[image], kw, out_w, runs)
+        positions = cols_t[image * out_h * out_w:(image + 1) * out_h * out_w]
+        for i in range(kh):
+            np.testing.assert_array_equal(runs[i * out_w:i * out_w + out_h * out_w],
+                                          positions[:, i * run:(i + 1) * run])
