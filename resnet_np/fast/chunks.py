@@ -44,7 +44,9 @@ VALUES_PER_CHUNK = 1 << 18  # for ops that touch each value a few times (BatchNo
 # again. Measured by benchmarks/value_ops_threads.py (AMD EPYC, 2 cores; docs/benchmarks.md has the table): split
 # into chunks of 128 Ki values, a 1 MiB ReLU forward took 131 us on two threads against 28 on one, a BatchNorm
 # forward 347 against 191; at 2 MiB two threads still lost; at 4 MiB, in two chunks of 2 MiB, BatchNorm gained
-# 12-27% while ReLU lost 15-46% (one threshold for both keeps the rule simple: ReLU is the cheaper op). Smaller ops
+# 12-27% while ReLU lost 15-46% (one threshold for both keeps the rule simple: ReLU is the cheaper op). (BatchNorm's
+# kernels are 2-2.5x faster since; at 4 MiB its split forward now loses 12% and its backward gains 11%, and whole
+# steps read the same with 512 Ki or 1 Mi here: docs/benchmarks.md, issue 25's fifth round.) Smaller ops
 # are one chunk, which run_in_chunks runs on the calling thread: no hand-off, one kernel call. Even with helpers
 # kept awake (a spin, tried and not kept), 128 Ki and 64 Ki gained nothing in whole steps (0.97-1.07): a helper
 # must also take the interpreter lock between kernels, and waits for it asleep (docs/benchmarks.md, issue 25's
