@@ -27,9 +27,11 @@ from resnet_np.functional.conv import check_conv2d_inputs
 from resnet_np.models import cifar_resnet
 from resnet_np.optim import SGD
 
-# (in channels, out channels, input plane, stride): the stems, then ResNet-20's three stages at 32x32, 16x16 and
-# 8x8 inputs, and its stride-2 layers (forward only: their backward is conv.py's col2im route either way)
-LAYERS = [(1, 16, 16, 1), (1, 16, 8, 1), (3, 16, 32, 1), (4, 4, 16, 1), (8, 8, 32, 1), (8, 8, 16, 1), (8, 8, 8, 1), (16, 16, 32, 1), (16, 16, 16, 1), (16, 16, 8, 1),
+# (in channels, out channels, input plane, stride): the stems, layers of 4 and 8 channels (below the rule's
+# MIN_CHANNELS), then ResNet-20's three stages at 32x32, 16x16 and 8x8 inputs, and its stride-2 layers (forward
+# only: their backward is conv.py's col2im route either way)
+LAYERS = [(1, 16, 16, 1), (1, 16, 8, 1), (3, 16, 32, 1), (4, 4, 16, 1), (8, 8, 32, 1), (8, 8, 16, 1), (8, 8, 8, 1),
+          (16, 16, 32, 1), (16, 16, 16, 1), (16, 16, 8, 1),
           (32, 32, 16, 1), (32, 32, 8, 1), (32, 32, 4, 1), (64, 64, 8, 1), (64, 64, 4, 1), (64, 64, 2, 1),
           (16, 32, 32, 2), (16, 32, 16, 2), (16, 32, 8, 2), (32, 64, 16, 2), (32, 64, 8, 2)]
 BATCHES = [16, 32, 64]

@@ -92,34 +92,6 @@ def run(quick=False, repeats=7):
     return rows, format_rows(rows)
 
 
-def before_and_after(torch, channels, size, batch, before, repeats=15):
-    """One row of an A/B beside PyTorch: each round times our float32 resnet20 training step as it is ("now"),
-    PyTorch's, and ours inside the context manager before() (the engine as it was); round 0 warms up. Returns
-    the medians of each round's own ratios (now / before, now / PyTorch, before / PyTorch: steps a fraction of a
-    second apart drift alike on a shared machine) and the median ms of the three, as table cells."""
-    ours, theirs = training_steps(channels, size, batch, torch)
-    times = {"now": [], "torch": [], "before": []}
-    for round_ in range(repeats + 1):
-        ours()
-        now = seconds_of(ours)
-        torch_seconds = seconds_of(theirs)
-        with before():
-            ours()
-            earlier = seconds_of(ours)
-        if round_:
-            for key, value in (("now", now), ("torch", torch_seconds), ("before", earlier)):
-                times[key].append(value)
-    now, torch_seconds, earlier = (np.array(times[key]) for key in ("now", "torch", "before"))
-    ratios = [np.median(now / earlier), np.median(now / torch_seconds), np.median(earlier / torch_seconds)]
-    milliseconds = [np.median(now) * 1e3, np.median(earlier) * 1e3, np.median(torch_seconds) * 1e3]
-    return ([f"{channels}x{size}x{size}", batch] + [f"{ratio:.3f}" for ratio in ratios]
-            + [f"{value:.1f}" for value in milliseconds])
-
-
-BEFORE_AND_AFTER_HEADER = ["input", "batch", "now / before", "now / PyTorch", "before / PyTorch", "now ms",
-                           "before ms", "PyTorch ms"]
-
-
 def compare_variants(variants, repeats=31, depth=20, sizes=SMALL_SIZES):
     """A table of float32 resnet`depth` training steps at `sizes` [(channels, input size, batch)] under each
     variant of the engine, run in turn step by step in one process. variants: {name: wrap}, where wrap(step)

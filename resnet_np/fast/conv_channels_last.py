@@ -34,8 +34,6 @@ included (channels_last_kernels.py, with NumPy's BLAS through blas.py), where th
 code; elsewhere the same steps run as separate calls from Python.
 """
 
-from functools import partial
-
 import numpy as np
 
 from .blas import numpy_gemm
@@ -85,56 +83,60 @@ def backward_pays(geometry, w_shape):
 def forward_into(x, w, geometry, images_per_chunk, out):
     """out (N, K, out_h, out_w) = the convolution of x (N, C, H, W) with w (K, C, kh, kw), without bias.
     x C-contiguous; geometry from check_conv2d_inputs; out C-contiguous, of x's dtype."""
-    out_channels, channels, kh, kw = w.shape
+    out_channels = w.shape[0]
     stride_h, stride_w = geometry[:2]
     weights_t_transposed = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, out_channels)  # W_t.T
-    chunk_forward = _forward_by_kernel_rows if stride_h == stride_w == 1 else _forward_by_im2col
-    run_in_chunks(partial(chunk_forward, x, weights_t_transposed, w.shape, geometry, out), x.shape[0],
-                  images_per_chunk)
+    forward_chunk = _forward_by_kernel_rows if stride_h == stride_w == 1 else _forward_by_im2col
+    blas = numpy_gemm(x.dtype)
+
+    def forward_images(first, stop):
+        forward_chunk(x[first:stop], weights_t_transposed, w_shape=w.shape, geometry=geometry, blas=blas,
+                      out=out[first:stop])
+
+    run_in_chunks(forward_images, x.shape[0], images_per_chunk)
     return out
 
 
-def _forward_by_kernel_rows(x, weights_t_transposed, w_shape, geometry, out, first, stop):
-    """Stride 1: out[first:stop] by the kernel rows' products of the module docstring, one image at a time."""
+def _forward_by_kernel_rows(images, weights_t_transposed, w_shape, geometry, blas, out):
+    """Stride 1: out (n, K, out_h, out_w) of images (n, C, H, W) by the kernel rows' products of the module
+    docstring, one image at a time. blas: numpy_gemm's, or None."""
     out_channels, channels, kh, kw = w_shape
     _, _, pad_h, pad_w, out_h, out_w = geometry
-    images, destination = x[first:stop], out[first:stop]
     weight_rows = weights_t_transposed.reshape(kh, kw * channels, out_channels)
-    padded = scratch("padded", (1, x.shape[2] + 2 * pad_h, x.shape[3] + 2 * pad_w, channels), x.dtype)
-    runs = scratch("columns", (padded.shape[1] * out_w, kw * channels), x.dtype)
-    product = scratch("product", (out_h * out_w, out_channels), x.dtype)
-    blas = numpy_gemm(x.dtype)
+    padded = scratch("padded", (1, images.shape[2] + 2 * pad_h, images.shape[3] + 2 * pad_w, channels), images.dtype)
+    runs = scratch("columns", (padded.shape[1] * out_w, kw * channels), images.dtype)
+    product = scratch("product", (out_h * out_w, out_channels), images.dtype)
     if blas is not None:  # the whole chunk in one compiled call
-        forward_by_kernel_rows_kernel(images, weight_rows, *blas, padded, runs, product, destination)
+        forward_by_kernel_rows_kernel(images, weight_rows, *blas, padded, runs, product, out)
         return
     # the same steps, the products called from Python
-    for n in range(stop - first):
+    for n in range(len(images)):
         pad_channels_last_kernel(images[n:n + 1], pad_h, pad_w, padded)
         kernel_row_runs_kernel(padded[0], kw, out_w, runs)
         np.matmul(runs[:out_h * out_w], weight_rows[0], out=product)
         for i in range(1, kh):
             product += runs[i * out_w:i * out_w + out_h * out_w] @ weight_rows[i]
-        positions_to_images_kernel(product, destination[n:n + 1].reshape(1, out_channels, -1))
+        positions_to_images_kernel(product, out[n:n + 1].reshape(1, out_channels, out_h * out_w))
 
 
-def _forward_by_im2col(x, weights_t_transposed, w_shape, geometry, out, first, stop):
-    """Any stride: out[first:stop] = cols_t @ W_t.T, with one im2col of the chunk."""
+def _forward_by_im2col(images, weights_t_transposed, w_shape, geometry, blas, out):
+    """Any stride: out (n, K, out_h, out_w) = cols_t @ W_t.T, with one im2col of the n images (n, C, H, W)."""
     out_channels, channels, kh, kw = w_shape
     stride_h, stride_w, pad_h, pad_w, out_h, out_w = geometry
-    n_chunk, images, destination = stop - first, x[first:stop], out[first:stop]
-    padded = scratch("padded", (n_chunk, x.shape[2] + 2 * pad_h, x.shape[3] + 2 * pad_w, channels), x.dtype)
-    cols_t = scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), x.dtype)
-    product = scratch("product", (n_chunk * out_h * out_w, out_channels), x.dtype)
-    blas = numpy_gemm(x.dtype)
+    n_chunk = len(images)
+    padded = scratch("padded", (n_chunk, images.shape[2] + 2 * pad_h, images.shape[3] + 2 * pad_w, channels),
+                     images.dtype)
+    cols_t = scratch("columns", (n_chunk * out_h * out_w, kh * kw * channels), images.dtype)
+    product = scratch("product", (n_chunk * out_h * out_w, out_channels), images.dtype)
     if blas is not None:  # the whole chunk in one compiled call
         forward_chunk_kernel(images, weights_t_transposed, kh, kw, stride_h, stride_w, *blas, padded, cols_t,
-                             product, destination)
+                             product, out)
         return
     # the same steps, the product called from Python
     pad_channels_last_kernel(images, pad_h, pad_w, padded)
     im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
     np.matmul(cols_t, weights_t_transposed, out=product)
-    positions_to_images_kernel(product, destination.reshape(n_chunk, out_channels, out_h * out_w))
+    positions_to_images_kernel(product, out.reshape(n_chunk, out_channels, out_h * out_w))
 
 
 def backward(dout, x, w, geometry, images_per_chunk):
