@@ -18,6 +18,25 @@ def _single_threaded():
     numba.set_num_threads(previous)
 
 
+def pytest_collection_finish(session):
+    """Start the study notebooks' runs (tests/test_notebooks.py) in the background as soon as the session knows
+    which it selected: they use the second core while the tests run on one thread (above)."""
+    items = [item for item in session.items
+             if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom"]
+    if items and not session.config.option.collectonly:
+        module = items[0].module
+        module.BackgroundRuns.start(module.selected_runs(items))
+
+
+def pytest_sessionfinish(session):
+    """Cancel the notebooks' runs still going (a session stopped early) and shut their kernels down."""
+    for item in getattr(session, "items", []):
+        if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom":
+            if item.module.BackgroundRuns.running is not None:
+                item.module.BackgroundRuns.running.stop()
+            return
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

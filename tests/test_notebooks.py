@@ -7,12 +7,16 @@ README's test command leaves out and CI runs (`pytest -m mirror`, in .ci/run). E
 Jupyter kernel (nbclient) in quick mode (RESNET_NP_QUICK=1, read by each notebook's first code cell: smaller
 sizes, fewer repeats), with a temporary working directory of its own so that any file a notebook writes lands
 there. Two kernels run at once (each its own process and notebook): starting one and importing the library take
-seconds of one core, and the cells of these small sizes mostly run on one, while the other core would wait.
+seconds of one core, and the cells of these small sizes mostly run on one, while the other core would wait. And
+the runs start as soon as the session is collected (conftest.py), in the background: the rest of the suite runs on
+one thread, so they use the core it leaves idle.
 Committed notebooks carry no outputs, so they can never show results of an older version of the code.
 """
 
 import asyncio
 import os
+import tempfile
+import threading
 from pathlib import Path
 
 import nbformat
@@ -55,17 +59,19 @@ def test_notebook_has_a_quick_mode(path):
 PARALLEL_KERNELS = 2
 
 
-async def _execute(paths, folders):
-    """{path: (the executed notebook, the exception its run raised, or None)}, PARALLEL_KERNELS notebooks at once."""
+async def _execute(paths, folder, environment):
+    """{path: (the executed notebook, the exception its run raised, or None)}, PARALLEL_KERNELS notebooks at once,
+    each in a fresh kernel started with `environment`, in a working folder of its own under `folder`."""
     gate = asyncio.Semaphore(PARALLEL_KERNELS)
 
     async def execute(path):
         notebook = nbformat.read(path, as_version=4)
+        working_folder = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=folder))
         client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
-                                resources={"metadata": {"path": str(folders.mktemp(path.stem))}})
+                                resources={"metadata": {"path": str(working_folder)}})
         async with gate:
             try:
-                await client.async_execute()
+                await client.async_execute(env=environment)
             except Exception as error:  # CellExecutionError (the cell and its traceback), a timeout, a dead kernel
                 return notebook, error
         return notebook, None
@@ -73,16 +79,59 @@ async def _execute(paths, folders):
     return dict(zip(paths, await asyncio.gather(*(execute(path) for path in paths)), strict=True))
 
 
+class BackgroundRuns:
+    """The selected notebooks' runs, in a thread of their own: conftest.py starts them as soon as the session
+    knows which it selected, so that they use the second core while the rest of the suite runs on one thread
+    (conftest.py's _single_threaded); the first notebook test waits for them. stop() cancels what is still
+    running (a session stopped early by -x) and shuts its kernels down."""
+
+    running = None  # the session's BackgroundRuns, once started
+
+    def __init__(self, paths):
+        self._folder = tempfile.TemporaryDirectory(prefix="resnet_np-notebooks-")
+        # Quick mode, and resnet_np from this checkout even if it is not installed (each kernel starts in a
+        # temporary folder); the kernels get this environment, the test process's own is left as it is.
+        environment = dict(os.environ, RESNET_NP_QUICK="1", PYTHONPATH=os.pathsep.join(
+            filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+        self._loop = asyncio.new_event_loop()
+        self._task = self._loop.create_task(_execute(paths, self._folder.name, environment))
+        self._thread = threading.Thread(target=self._run, name="notebook runs", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        try:
+            self._loop.run_until_complete(self._task)
+        except asyncio.CancelledError:  # stop() cancelled the runs: their kernels are shut down
+            pass
+
+    @classmethod
+    def start(cls, paths):
+        cls.running = cls(paths)
+
+    def results(self):
+        self._thread.join()
+        return self._task.result()
+
+    def stop(self):
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join()
+        self._loop.close()
+        self._folder.cleanup()
+
+
+def selected_runs(items):
+    """The notebooks whose test_notebook_runs_top_to_bottom the session selected."""
+    return [item.callspec.params["path"] for item in items
+            if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom"]
+
+
 @pytest.fixture(scope="module")
-def executed(request, tmp_path_factory):
+def executed(request):
     """The notebooks whose runs this session selected, each executed top to bottom in a fresh kernel."""
-    paths = [item.callspec.params["path"] for item in request.session.items
-             if item.module is request.module and item.originalname == "test_notebook_runs_top_to_bottom"]
-    with pytest.MonkeyPatch.context() as patch:  # the kernels are child processes: they inherit this environment
-        patch.setenv("RESNET_NP_QUICK", "1")
-        # Import resnet_np from this checkout even if it is not installed (each kernel starts in a temporary folder).
-        patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-        return asyncio.run(_execute(paths, tmp_path_factory))
+    if BackgroundRuns.running is None:  # not started by conftest.py (a plugin that collects differently, say)
+        BackgroundRuns.start(selected_runs(request.session.items))
+    return BackgroundRuns.running.results()
 
 
 @pytest.mark.parametrize("path", RUNS)
