@@ -118,6 +118,7 @@ class BackgroundRuns:
         self._thread.join()
         self._loop.close()
         self._folder.cleanup()
+        BackgroundRuns.running = None  # a later session in this process starts its own
 
 
 def selected_runs(items):
