@@ -15,9 +15,9 @@ The sums may be reordered (fastmath "reassoc": several partial sums at once, in 
 every addition waits for the previous one, and the sums alone took longer than the reference's NumPy passes.
 Serial and nogil, like the conv kernels (see im2col_kernels.py for why): fast/batchnorm.py calls each on chunks
 of images, on several threads, and adds up the chunks' sums itself. Arrays are (N, C, H*W), C-contiguous: each
-image's channel is one run of H*W values. (With the loops over H and W nested instead, the 32-value rows of a
-32x32 plane left the sums 2-3.5x slower: measured on 16x16x32x32 float32, channel_sums 68 -> 19 us, the squared
-deviations 71 -> 26, gradient_sums 89 -> 47, one thread.)
+image's channel is one run of H*W values. (With the loops over H and W nested instead, the float64 sums
+vectorised one 32-value row of a 32x32 plane at a time: benchmarks/value_ops_threads.py, one thread, 16x16x32x32
+float32, read the forward 191 us and the backward 141 then, 95 and 97 now.)
 """
 
 from .jit import njit
