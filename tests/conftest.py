@@ -18,23 +18,26 @@ def _single_threaded():
     numba.set_num_threads(previous)
 
 
+_notebook_runs = []  # tests/test_notebooks.py's BackgroundRuns, once this session has started it
+
+
 def pytest_collection_finish(session):
     """Start the study notebooks' runs (tests/test_notebooks.py) in the background as soon as the session knows
     which it selected: they use the second core while the tests run on one thread (above)."""
-    items = [item for item in session.items
-             if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom"]
-    if items and not session.config.option.collectonly:
-        module = items[0].module
-        module.BackgroundRuns.start(module.selected_runs(items))
+    notebook_tests = [item for item in session.items
+                      if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom"]
+    if notebook_tests and not session.config.option.collectonly:
+        background_runs = notebook_tests[0].module.BackgroundRuns
+        background_runs.start(notebook_tests)
+        _notebook_runs.append(background_runs)
 
 
 def pytest_sessionfinish(session):
     """Cancel the notebooks' runs still going (a session stopped early) and shut their kernels down."""
-    for item in getattr(session, "items", []):
-        if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom":
-            if item.module.BackgroundRuns.running is not None:
-                item.module.BackgroundRuns.running.stop()
-            return
+    while _notebook_runs:
+        background_runs = _notebook_runs.pop()
+        if background_runs.running is not None:
+            background_runs.running.stop()
 
 
 @pytest.fixture

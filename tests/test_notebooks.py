@@ -105,8 +105,10 @@ class BackgroundRuns:
             pass
 
     @classmethod
-    def start(cls, paths):
-        cls.running = cls(paths)
+    def start(cls, items):
+        """Start the runs of the notebooks whose test_notebook_runs_top_to_bottom is among the session's items."""
+        cls.running = cls([item.callspec.params["path"] for item in items
+                           if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom"])
 
     def results(self):
         self._thread.join()
@@ -121,17 +123,11 @@ class BackgroundRuns:
         BackgroundRuns.running = None  # a later session in this process starts its own
 
 
-def selected_runs(items):
-    """The notebooks whose test_notebook_runs_top_to_bottom the session selected."""
-    return [item.callspec.params["path"] for item in items
-            if getattr(item, "originalname", None) == "test_notebook_runs_top_to_bottom"]
-
-
 @pytest.fixture(scope="module")
 def executed(request):
     """The notebooks whose runs this session selected, each executed top to bottom in a fresh kernel."""
     if BackgroundRuns.running is None:  # not started by conftest.py (a plugin that collects differently, say)
-        BackgroundRuns.start(selected_runs(request.session.items))
+        BackgroundRuns.start(request.session.items)
     return BackgroundRuns.running.results()
 
 

@@ -1,7 +1,8 @@
 """Matrix products called from inside compiled kernels, through NumPy's own OpenBLAS.
 
-    blas = numpy_gemm(np.float32)            # (address, integer bits) of NumPy's cblas sgemm, or None
-    gemm(blas[0], blas[1], False, a, b, c)   # inside a kernel: c = a @ b (True: c = a.T @ b)
+    blas = numpy_gemm(np.float32)                  # (address, integer bits) of NumPy's cblas sgemm, or None
+    gemm(blas[0], blas[1], False, False, a, b, c)  # inside a kernel: c = a @ b (transpose_a: a.T; accumulate: +=)
+    matmul_into(False, False, a, b, c)             # the same product from Python, through np.matmul
 
 Why: a chunk of conv_channels_last.py used to be four calls from Python (copies, the product through np.matmul,
 the copy back). Each call lets go of the interpreter lock and takes it back; with two threads, taking it back may
@@ -12,7 +13,7 @@ setting does not reach (Numba loads it later), so the product is NumPy's: the li
 thread count resnet_np.runtime gives it.
 
 Where NumPy's BLAS is not an OpenBLAS this module finds (NumPy built against another BLAS, or
-NUMBA_DISABLE_JIT=1), numpy_gemm returns None and the callers keep calling np.matmul from Python.
+NUMBA_DISABLE_JIT=1), numpy_gemm returns None and the callers make the same products with matmul_into.
 """
 
 import ctypes
@@ -130,4 +131,13 @@ else:
 
     def gemm(address, bits, transpose_a, accumulate, a, b, c):
         """Without compiled code numpy_gemm returns None, and nothing calls this."""
-        c[...] = (c if accumulate else 0) + (a.T if transpose_a else a) @ b
+        matmul_into(transpose_a, accumulate, a, b, c)
+
+
+def matmul_into(transpose_a, accumulate, a, b, c):
+    """What gemm computes, from Python with np.matmul: c = op(a) @ b, or c += op(a) @ b when accumulate."""
+    product_of = a.T if transpose_a else a
+    if accumulate:
+        c += product_of @ b
+    else:
+        np.matmul(product_of, b, out=c)

@@ -36,7 +36,7 @@ code; elsewhere the same steps run as separate calls from Python.
 
 import numpy as np
 
-from .blas import numpy_gemm
+from .blas import matmul_into, numpy_gemm
 from .channels_last_kernels import (
     backward_chunk_kernel,
     forward_by_kernel_rows_kernel,
@@ -113,9 +113,8 @@ def _forward_by_kernel_rows(images, weights_t_transposed, w_shape, geometry, bla
     for n in range(len(images)):
         pad_channels_last_kernel(images[n:n + 1], pad_h, pad_w, padded)
         kernel_row_runs_kernel(padded[0], kw, out_w, runs)
-        np.matmul(runs[:out_h * out_w], weight_rows[0], out=product)
-        for i in range(1, kh):
-            product += runs[i * out_w:i * out_w + out_h * out_w] @ weight_rows[i]
+        for i in range(kh):  # the first product writes product, the others add to it
+            matmul_into(False, i > 0, runs[i * out_w:i * out_w + out_h * out_w], weight_rows[i], product)
         positions_to_images_kernel(product, out[n:n + 1].reshape(1, out_channels, out_h * out_w))
 
 
@@ -135,7 +134,7 @@ def _forward_by_im2col(images, weights_t_transposed, w_shape, geometry, blas, ou
     # the same steps, the product called from Python
     pad_channels_last_kernel(images, pad_h, pad_w, padded)
     im2col_padded_kernel(padded, kh, kw, stride_h, stride_w, out_h, out_w, cols_t)
-    np.matmul(cols_t, weights_t_transposed, out=product)
+    matmul_into(False, False, cols_t, weights_t_transposed, product)
     positions_to_images_kernel(product, out.reshape(n_chunk, out_channels, out_h * out_w))
 
 
@@ -144,10 +143,10 @@ def backward(dout, x, w, geometry, images_per_chunk):
     dout C-contiguous, of x's dtype."""
     out_channels, channels, kh, kw = w.shape
     _, _, height, width = x.shape
-    positions = height * width
+    positions, run = height * width, kw * out_channels
     dout_pad_h, dout_pad_w = kh - 1 - geometry[2], kw - 1 - geometry[3]  # one window of dout per pixel of x
     rotated_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(-1, channels)
-    rotated_rows = rotated_t.reshape(kh, kw * out_channels, channels)
+    rotated_rows = rotated_t.reshape(kh, run, channels)
     dx = np.empty(x.shape, dtype=x.dtype)
     blas = numpy_gemm(x.dtype)
 
@@ -156,10 +155,9 @@ def backward(dout, x, w, geometry, images_per_chunk):
         douts, images, gradients = dout[first:stop], x[first:stop], dx[first:stop]
         padded = scratch("padded", (1, dout.shape[2] + 2 * dout_pad_h, dout.shape[3] + 2 * dout_pad_w,
                                     out_channels), x.dtype)
-        runs = scratch("columns", (padded.shape[1] * width, kw * out_channels), x.dtype)
+        runs = scratch("columns", (padded.shape[1] * width, run), x.dtype)
         x_t = scratch("product", (positions, channels), x.dtype)
         g_share = np.empty((kh * kw * out_channels, channels), dtype=x.dtype)
-        g_rows = g_share.reshape(kh, kw * out_channels, channels)
         if blas is not None:  # the whole chunk in one compiled call
             backward_chunk_kernel(douts, images, rotated_rows, *blas, padded, runs, x_t, g_share, gradients)
             return g_share
@@ -168,15 +166,10 @@ def backward(dout, x, w, geometry, images_per_chunk):
             pad_channels_last_kernel(douts[n:n + 1], dout_pad_h, dout_pad_w, padded)
             kernel_row_runs_kernel(padded[0], kw, width, runs)
             pad_channels_last_kernel(images[n:n + 1], 0, 0, x_t.reshape(1, height, width, channels))
-            for i in range(kh):
-                runs_i = runs[i * width:i * width + positions]
-                if n == 0:
-                    np.matmul(runs_i.T, x_t, out=g_rows[i])
-                else:
-                    g_rows[i] += runs_i.T @ x_t
-            np.matmul(runs[:positions], rotated_rows[0], out=x_t)  # dx_t: x_t is no longer needed
-            for i in range(1, kh):
-                x_t += runs[i * width:i * width + positions] @ rotated_rows[i]
+            for i in range(kh):  # the first image writes g_share, the others add to it
+                matmul_into(True, n > 0, runs[i * width:i * width + positions], x_t, g_share[i * run:(i + 1) * run])
+            for i in range(kh):  # dx_t, into x_t: x_t is no longer needed
+                matmul_into(False, i > 0, runs[i * width:i * width + positions], rotated_rows[i], x_t)
             positions_to_images_kernel(x_t, gradients[n:n + 1].reshape(1, channels, positions))
         return g_share
 
